@@ -1,0 +1,49 @@
+"""Filters that turn any user text into a literal of the target file's language.
+
+Whatever the user typed (quotes, backslashes, `#`, `: `, non-ASCII letters) must come out
+of the rendered file unchanged, so answers never reach TOML or YAML unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+_TOML_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def toml_string(value: object) -> str:
+    """A TOML basic string: `"..."` with TOML's escapes; other control characters as \\uXXXX."""
+    out = []
+    for ch in str(value):
+        if ch in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar. JSON's string syntax is a subset of YAML's."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+class EscapingExtension(Extension):
+    """Filters `toml_str` and `yaml_str`."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["toml_str"] = toml_string
+        environment.filters["yaml_str"] = yaml_string

@@ -1,0 +1,41 @@
+"""Fixtures shared by every tier of Keel's tests."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.questionnaire import ROOT
+from tests.support.sandbox import SandboxWorkarounds
+
+# What a template snapshot needs: Copier's config, the tree it renders, and what the config
+# points at (extensions, includes, tasks). Tests render from a snapshot outside git so each
+# render is a plain copy, not a clone of Keel's repository.
+TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes", "tasks")
+
+
+def snapshot_template(destination: Path) -> Path:
+    """Copy the template's parts into `destination` and return it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in TEMPLATE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the working tree's template, taken once per session (per worker)."""
+    return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def sandbox_workarounds() -> Iterator[SandboxWorkarounds]:
+    """The ONE place environment workarounds enter the tests (see tests/support/sandbox.py)."""
+    yield SandboxWorkarounds.detect()

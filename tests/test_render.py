@@ -1,0 +1,163 @@
+"""Fast tier: render every combination and assert on the parsed structure of the output."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from validate_pyproject import api as validate_api
+
+from extensions.pythons import SUPPORTED, pythons_from
+from tests.support.questionnaire import (
+    choices,
+    kind_tool_pairs,
+    matrix_id,
+    render_matrix,
+)
+from tests.support.rendering import load_yaml, pyproject, render, tree
+
+MATRIX = list(render_matrix())
+BACKENDS = {
+    "uv": "uv_build",
+    "poetry": "poetry.core.masonry.api",
+    "setuptools": "setuptools.build_meta",
+}
+LOCKS = {"uv": "uv.lock", "poetry": "poetry.lock", "setuptools": "requirements.lock"}
+RUN_PREFIX = {"uv": "uv run ", "poetry": "poetry run ", "setuptools": "python -m "}
+
+
+def ruff(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *map(str, args)], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize("variant", MATRIX, ids=[matrix_id(v) for v in MATRIX])
+def test_every_combination_renders_a_valid_project(
+    tmp_path: Path, template_dir: Path, variant: dict[str, str]
+) -> None:
+    project = render(tmp_path / "p", template_dir, **variant)
+    kind, tool = variant["project_kind"], variant["package_manager"]
+    is_app = kind == "application"
+    data = pyproject(project)
+    meta = data["project"]
+
+    # Valid pyproject for every tool, with the backend that tool builds with.
+    validate_api.Validator()(data)
+    assert data["build-system"]["build-backend"] == BACKENDS[tool]
+
+    # Python support: a library from its minimum up, an application on exactly one version.
+    python = variant.get("python_version", "3.11" if kind == "library" else "3.13")
+    versions = pythons_from(python) if kind == "library" else [python]
+    expected_requires = f">={python}" if kind == "library" else f">={python},<"
+    assert meta["requires-python"].startswith(expected_requires)
+    listed = [c.rsplit(" :: ", 1)[1] for c in meta["classifiers"] if re.search(r":: 3\.\d+$", c)]
+    assert listed == versions
+
+    # Lower bounds only, for libraries and applications alike: pins live in the lock.
+    for spec in meta["dependencies"] + data["dependency-groups"]["dev"]:
+        requirement = Requirement(spec)
+        assert all(s.operator == ">=" for s in requirement.specifier), spec
+
+    # Licence metadata (PEP 639) and the proprietary guard.
+    proprietary = variant.get("license") == "Proprietary"
+    assert ("Private :: Do Not Upload" in meta["classifiers"]) is proprietary
+    assert (project / "LICENSE").exists() is not proprietary
+    if proprietary:
+        assert meta["license"] == "LicenseRef-Proprietary"
+        assert "license-files" not in meta
+    else:
+        assert meta["license"] == variant.get("license", "MIT")
+        assert meta["license-files"] == ["LICENSE"]
+
+    # Files by kind and tool.
+    package = project / "src" / "keel_sample"
+    assert (package / "py.typed").exists() is not is_app
+    for app_file in ("cli.py", "__main__.py", "settings.py"):
+        assert (package / app_file).exists() is is_app
+    assert (project / ".env.example").exists() is is_app
+    assert (project / "poetry.toml").exists() is (tool == "poetry")
+    assert ("scripts" in meta) is is_app
+    if is_app:
+        assert meta["scripts"] == {"keel-sample": "keel_sample.cli:main"}
+
+    # Lock policy: libraries ignore the lock file, applications must not.
+    ignored = (project / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert (LOCKS[tool] in ignored) is not is_app
+
+    # Hooks run the project's own tools.
+    hooks = load_yaml(project / ".pre-commit-config.yaml")
+    system_hooks = [h for r in hooks["repos"] for h in r["hooks"] if h.get("language") == "system"]
+    assert {h["id"] for h in system_hooks} == {"ruff-check", "ruff-format", "mypy"}
+    assert all(h["entry"].startswith(RUN_PREFIX[tool]) for h in system_hooks)
+
+    # The answers file records exactly what was asked.
+    recorded = load_yaml(project / ".copier-answers.yml")
+    for key, value in variant.items():
+        assert recorded[key] == value
+
+    # No Jinja left behind, and the project is lint-clean and formatted as generated.
+    for path, content in tree(project).items():
+        assert b"{{" not in content and b"{%" not in content, path
+    check = ruff("check", "--no-cache", project)
+    assert check.returncode == 0, check.stdout
+    fmt = ruff("format", "--check", "--no-cache", project)
+    assert fmt.returncode == 0, fmt.stdout
+
+
+@pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
+def test_rendering_is_deterministic(
+    tmp_path: Path, template_dir: Path, kind: str, tool: str
+) -> None:
+    first = render(tmp_path / "a", template_dir, project_kind=kind, package_manager=tool)
+    second = render(tmp_path / "b", template_dir, project_kind=kind, package_manager=tool)
+    assert tree(first) == tree(second)
+
+
+def test_python_choices_match_the_extension() -> None:
+    assert tuple(choices("python_version")) == SUPPORTED
+
+
+TRICKY = 'Say "hi": it\'s a \\ back-slash # not a comment — ünïcödé, 日本語'
+
+
+@pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
+def test_free_text_reaches_every_file_exactly(
+    tmp_path: Path, template_dir: Path, kind: str, tool: str
+) -> None:
+    author = "Zoë O'Brien \"Zed\" \\ #1: lead"
+    project = render(
+        tmp_path / "p",
+        template_dir,
+        project_kind=kind,
+        package_manager=tool,
+        description=TRICKY,
+        author_name=author,
+    )
+    meta = pyproject(project)["project"]
+    assert meta["description"] == TRICKY
+    assert meta["authors"] == [{"name": author, "email": "tester@example.com"}]
+    recorded = load_yaml(project / ".copier-answers.yml")
+    assert recorded["description"] == TRICKY
+    assert recorded["author_name"] == author
+    assert TRICKY in (project / "README.md").read_text(encoding="utf-8")
+    assert ruff("check", "--no-cache", project).returncode == 0
+    assert ruff("format", "--check", "--no-cache", project).returncode == 0
+
+
+@pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
+def test_long_names_stay_lint_clean(tmp_path: Path, template_dir: Path, kind: str, tool: str) -> None:
+    long_name = "Observability Instrumentation Toolkit For Async Clients"
+    project = render(
+        tmp_path / "p", template_dir, project_kind=kind, package_manager=tool, project_name=long_name
+    )
+    package = "observability_instrumentation_toolkit_for_async_clients"
+    assert (project / "src" / package / "__init__.py").exists()
+    check = ruff("check", "--no-cache", project)
+    assert check.returncode == 0, check.stdout
+    fmt = ruff("format", "--check", "--no-cache", project)
+    assert fmt.returncode == 0, fmt.stdout
