@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from plumbum import local
 
 from tests.support.questionnaire import ROOT
 from tests.support.sandbox import SandboxWorkarounds
+from tests.support.toolchain import KEEL_BIN
 
 # What a template snapshot needs: Copier's config, the tree it renders, and what the config
 # points at (extensions, includes, tasks). Tests render from a snapshot outside git so each
@@ -23,10 +26,30 @@ def snapshot_template(destination: Path) -> Path:
     for part in TEMPLATE_PARTS:
         source = ROOT / part
         if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, destination / part, ignore=shutil.ignore_patterns("__pycache__")
+            )
         else:
             shutil.copy2(source, destination / part)
     return destination
+
+
+@pytest.fixture(scope="session", autouse=True)
+def keel_tools_first_on_path() -> Iterator[None]:
+    """Copier's tasks and the generated projects find Keel's pinned uv/poetry first.
+
+    Copy-time tasks inherit this process's environment; a stray shim earlier on PATH (pyenv
+    puts one for every tool it has seen) must not stand in for the locked tool.
+    """
+    settings = {
+        "PATH": os.pathsep.join([str(KEEL_BIN), os.environ.get("PATH", "")]),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    # Copier runs tasks with plumbum's copy of the environment, taken at import time.
+    with pytest.MonkeyPatch.context() as patch, local.env(**settings):
+        for name, value in settings.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +59,6 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sandbox_workarounds() -> Iterator[SandboxWorkarounds]:
+def sandbox_workarounds() -> SandboxWorkarounds:
     """The ONE place environment workarounds enter the tests (see tests/support/sandbox.py)."""
-    yield SandboxWorkarounds.detect()
+    return SandboxWorkarounds.detect()

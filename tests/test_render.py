@@ -129,7 +129,7 @@ TRICKY = 'Say "hi": it\'s a \\ back-slash # not a comment — ünïcödé, 日�
 def test_free_text_reaches_every_file_exactly(
     tmp_path: Path, template_dir: Path, kind: str, tool: str
 ) -> None:
-    author = "Zoë O'Brien \"Zed\" \\ #1: lead"
+    author = 'Zoë O\'Brien "Zed" \\ #1: lead'
     project = render(
         tmp_path / "p",
         template_dir,
@@ -150,10 +150,16 @@ def test_free_text_reaches_every_file_exactly(
 
 
 @pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
-def test_long_names_stay_lint_clean(tmp_path: Path, template_dir: Path, kind: str, tool: str) -> None:
+def test_long_names_stay_lint_clean(
+    tmp_path: Path, template_dir: Path, kind: str, tool: str
+) -> None:
     long_name = "Observability Instrumentation Toolkit For Async Clients"
     project = render(
-        tmp_path / "p", template_dir, project_kind=kind, package_manager=tool, project_name=long_name
+        tmp_path / "p",
+        template_dir,
+        project_kind=kind,
+        package_manager=tool,
+        project_name=long_name,
     )
     package = "observability_instrumentation_toolkit_for_async_clients"
     assert (project / "src" / package / "__init__.py").exists()

@@ -65,7 +65,9 @@ def test_bad_answer_is_refused_with_one_sentence(
 
 def test_every_free_text_question_has_a_rejection_test() -> None:
     free_text = {
-        name for name, spec in asked().items() if spec.get("type") == "str" and "choices" not in spec
+        name
+        for name, spec in asked().items()
+        if spec.get("type") == "str" and "choices" not in spec
     }
     tested = {p.values[0] for p in REJECTIONS}
     assert free_text <= tested, free_text - tested

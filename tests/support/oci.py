@@ -80,7 +80,6 @@ STAND_IN_PACKAGES = (
     "zlib1g",
     "libuuid1",
     "libexpat1",
-    "libgdbm6",
 )
 
 #: pip put into the stand-in, as the official image does. Pinned so the stand-in is
@@ -603,7 +602,8 @@ class OCIBuilder:
 
     def _debian_rootfs(self) -> Path:
         """Return a minbase Debian rootfs tarball, made once with debootstrap and then reused."""
-        key = f"{STAND_IN_SUITE}-{platform.machine()}-{'+'.join(STAND_IN_PACKAGES)}"
+        # Bump the trailing marker whenever the recipe below changes, to invalidate caches.
+        key = f"{STAND_IN_SUITE}-{platform.machine()}-{'+'.join(STAND_IN_PACKAGES)}-slim1"
         digest = _short_hash(key)
         tarball = self.cache_dir / "rootfs" / f"{STAND_IN_SUITE}-minbase-{digest}.tar"
         if tarball.exists():
@@ -633,10 +633,7 @@ class OCIBuilder:
                 detail = log.read_text()[-1500:] if log.exists() else result.stderr[-1500:]
                 msg = f"debootstrap failed:\n{detail}"
                 raise OCIUnavailable(msg)
-            for leftovers in ("var/cache/apt/archives", "var/lib/apt/lists"):
-                for path in (rootfs / leftovers).glob("*"):
-                    if path.is_file():
-                        path.unlink()
+            _slim_down(rootfs)
             partial = tarball.with_suffix(".partial")
             _check(_run(["tar", "-C", rootfs, "-cf", partial, "."], timeout=300))
             partial.replace(tarball)
@@ -667,6 +664,34 @@ def find_cpython(python_version: str) -> Path | None:
     if not (prefix / "bin" / f"python{python_version}").exists():
         return None
     return prefix
+
+
+#: What debian:bookworm-slim (the base of python:X-slim) leaves out, as dpkg path excludes.
+_SLIM_EXCLUDES = (
+    "/usr/share/doc/*",
+    "/usr/share/man/*",
+    "/usr/share/info/*",
+    "/usr/share/groff/*",
+    "/usr/share/lintian/*",
+    "/usr/share/linda/*",
+    "/usr/share/locale/*",
+)
+
+
+def _slim_down(rootfs: Path) -> None:
+    """Make the rootfs as lean as debian:bookworm-slim, so image sizes compare honestly.
+
+    Also drops apt's downloaded packages and lists, which the official images never ship.
+    """
+    for pattern in (*_SLIM_EXCLUDES, "/var/cache/apt/archives/*.deb", "/var/lib/apt/lists/*"):
+        for path in rootfs.glob(pattern.lstrip("/")):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.name != "lock":
+                path.unlink()
+    dpkg_cfg = rootfs / "etc" / "dpkg" / "dpkg.cfg.d" / "docker"
+    dpkg_cfg.parent.mkdir(parents=True, exist_ok=True)
+    dpkg_cfg.write_text("".join(f"path-exclude {pattern}\n" for pattern in _SLIM_EXCLUDES))
 
 
 def _install_cpython(prefix: Path, python_version: str, rootfs: Path) -> str:

@@ -57,8 +57,14 @@ class SandboxWorkarounds:
         if self.poetry_simple_index is None:
             return False
         run(
-            ["poetry", "source", "add", "--priority=primary", SANDBOX_SOURCE,
-             self.poetry_simple_index],
+            [
+                "poetry",
+                "source",
+                "add",
+                "--priority=primary",
+                SANDBOX_SOURCE,
+                self.poetry_simple_index,
+            ],
             project,
             env=tool_env(),
         )
