@@ -35,9 +35,24 @@ def toml_string(value: object) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _yaml_printable(ch: str) -> bool:
+    """YAML's c-printable set: what may stand unescaped in a YAML file."""
+    code = ord(ch)
+    return (
+        ch in "\t\n\r"
+        or 0x20 <= code <= 0x7E
+        or code == 0x85
+        or 0xA0 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
 def yaml_string(value: object) -> str:
-    """A YAML double-quoted scalar. JSON's string syntax is a subset of YAML's."""
-    return json.dumps(str(value), ensure_ascii=False)
+    """A YAML double-quoted scalar: JSON's string syntax (a subset of YAML's), with every
+    character YAML may not carry raw (DEL, C1 controls...) escaped as \\uXXXX."""
+    encoded = json.dumps(str(value), ensure_ascii=False)
+    return "".join(ch if _yaml_printable(ch) else f"\\u{ord(ch):04x}" for ch in encoded)
 
 
 class EscapingExtension(Extension):

@@ -18,7 +18,9 @@ from jinja2.ext import Extension
 # PEP 508 "identifier": letters/digits, with . _ - only between them.
 _PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 # Deliberately simple: one @, no spaces, a dot in the domain, nothing odd at either end.
-_EMAIL = re.compile(r"^[^@\s\"'<>(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s\"'<>(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 def is_pep508_name(value: object) -> bool:
@@ -61,7 +63,9 @@ def is_https_url(value: object) -> bool:
 
 def is_single_line(value: object) -> bool:
     """True when the text has no line break of any kind (core metadata fields are one line)."""
-    return isinstance(value, str) and len(value.splitlines()) <= 1 and not value.endswith(("\n", "\r"))
+    return (
+        isinstance(value, str) and len(value.splitlines()) <= 1 and not value.endswith(("\n", "\r"))
+    )
 
 
 class ValidationExtension(Extension):

@@ -102,7 +102,8 @@ def test_every_combination_renders_a_valid_project(
 
     # No Jinja left behind, and the project is lint-clean and formatted as generated.
     for path, content in tree(project).items():
-        assert b"{{" not in content and b"{%" not in content, path
+        assert b"{{" not in content, path
+        assert b"{%" not in content, path
     check = ruff("check", "--no-cache", project)
     assert check.returncode == 0, check.stdout
     fmt = ruff("format", "--check", "--no-cache", project)

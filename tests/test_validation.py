@@ -74,5 +74,5 @@ def test_every_free_text_question_has_a_rejection_test() -> None:
 
 
 def test_answers_helper_refuses_unknown_keys() -> None:
-    with pytest.raises(AssertionError, match="not questions in copier.yml"):
+    with pytest.raises(AssertionError, match=r"not questions in copier\.yml"):
         answers(projct_name="typo")

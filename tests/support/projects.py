@@ -126,10 +126,10 @@ class GeneratedProject:
         if not self.venv_bin.exists():
             self.sh(self.python, "-m", "venv", ".venv")
             self.sh(self.venv_bin / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
-        pip = [self.venv_bin / "python", "-m", "pip", "install", "-q"]
+        pip: list[str | Path] = [self.venv_bin / "python", "-m", "pip", "install", "-q"]
         if not self.is_application:
             return self.sh(*pip, "--group", "dev", "-e", ".", check=check)
-        steps = [
+        steps: list[list[str | Path]] = [
             [*pip, "--require-hashes", "-r", "requirements-dev.lock"],
             [*pip, "--no-deps", "-e", "."],
             [self.venv_bin / "python", "-m", "pip", "check"],

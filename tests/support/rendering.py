@@ -42,7 +42,7 @@ def pyproject(project: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def load_yaml(path: Path) -> Any:
+def load_yaml(path: Path) -> Any:  # noqa: ANN401 - YAML documents are untyped
     """A generated YAML file, parsed."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 

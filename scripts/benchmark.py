@@ -1,0 +1,91 @@
+"""Keel's speed figures: printed, never asserted (tests assert behaviour, not seconds).
+
+    uv run python scripts/benchmark.py            # generation and time-to-green per pair
+    uv run python scripts/benchmark.py --suite    # ... and the whole test suite's wall time
+
+Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
+(tasks included, so applications are locked), and generated → green (install with the
+project's tool, then its tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import copier  # noqa: E402
+from plumbum import local  # noqa: E402
+
+from tests.conftest import snapshot_template  # noqa: E402
+from tests.support.projects import GeneratedProject  # noqa: E402
+from tests.support.questionnaire import answers, kind_tool_pairs  # noqa: E402
+from tests.support.sandbox import SandboxWorkarounds  # noqa: E402
+from tests.support.toolchain import KEEL_BIN, tool_env  # noqa: E402
+
+PYTHON = {"library": "3.11", "application": "3.12"}
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def generate(template: Path, destination: Path, kind: str, tool: str) -> float:
+    data = answers(project_kind=kind, package_manager=tool, python_version=PYTHON[kind])
+    return timed(
+        lambda: copier.run_copy(
+            str(template), destination, data=data, defaults=True, unsafe=True, quiet=True
+        )
+    )
+
+
+def to_green(project: GeneratedProject) -> float:
+    def install_and_test() -> None:
+        project.install()
+        project.run_tool("pytest", "-q", "-p", "no:cacheprovider")
+
+    return timed(install_and_test)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
+    args = parser.parse_args()
+    workarounds = SandboxWorkarounds.detect()
+    env = tool_env()
+    with tempfile.TemporaryDirectory() as scratch, local.env(PATH=env["PATH"]):
+        base = Path(scratch)
+        template = snapshot_template(base / "template")
+        print(f"{'pair':<26}{'copier copy':>13}{'to green (warm)':>17}")
+        for kind, tool in kind_tool_pairs():
+            timings: list[tuple[float, float]] = []
+            for attempt in ("warm-up", "measured"):
+                destination = base / f"{kind}-{tool}-{attempt}"
+                copy_seconds = generate(template, destination, kind, tool)
+                project = GeneratedProject(destination, workarounds)
+                if project.adapt_to_sandbox() and project.is_application:
+                    project.lock()
+                timings.append((copy_seconds, to_green(project)))
+                shutil.rmtree(destination)
+            copy_seconds, green_seconds = timings[-1]
+            print(f"{kind + ' × ' + tool:<26}{copy_seconds:>12.1f}s{green_seconds:>16.1f}s")
+    if args.suite:
+        seconds = timed(
+            lambda: subprocess.run([str(KEEL_BIN / "pytest"), "-q"], cwd=ROOT, check=False)
+        )
+        print(f"{'test suite (uv run pytest)':<26}{seconds:>12.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""The documentation site: generated questions reference, complete navigation, strict build.
+
+Builds run on a copy of zensical.toml and docs/ (Zensical writes its site and cache inside
+the project folder), through scripts/build_docs.py, exactly as a contributor builds them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.questionnaire import ROOT, asked, choices
+
+BUILD_SCRIPT = ROOT / "scripts" / "build_docs.py"
+REFERENCE = Path("docs/reference/questions.md")
+
+
+def build_docs(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run scripts/build_docs.py with Keel's interpreter; the caller checks the result."""
+    return subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def copy_site(destination: Path) -> Path:
+    """zensical.toml and docs/ (without a previously generated reference) in `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "zensical.toml", destination / "zensical.toml")
+    shutil.copytree(ROOT / "docs", destination / "docs")
+    (destination / REFERENCE).unlink(missing_ok=True)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the site with the questions reference generated into it."""
+    project = copy_site(tmp_path_factory.mktemp("site"))
+    result = build_docs("--project", project, "--reference-only")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def sections(markdown: str, level: str = "##") -> dict[str, str]:
+    """`{name: body}` for each heading `## `name` { #name }`; a body ends at the next heading."""
+    pattern = re.compile(rf"^{level} `([^`]+)` \{{ #\1 \}}$", re.MULTILINE)
+    headings = [m.start() for m in re.finditer(r"^#+ ", markdown, re.MULTILINE)]
+    found: dict[str, str] = {}
+    for match in pattern.finditer(markdown):
+        end = next((h for h in headings if h > match.start()), len(markdown))
+        found[match.group(1)] = markdown[match.end() : end]
+    return found
+
+
+def affected_files(section: str) -> dict[str, str]:
+    """The "Template files it affects" list of a reference section: `{path: how}`."""
+    if "**Template files it affects:**" not in section:
+        return {}
+    listing = section.split("**Template files it affects:**", 1)[1]
+    return dict(re.findall(r"^ {4}- `([^`]+)`: (.*)$", listing, flags=re.MULTILINE))
+
+
+# ─── (1) Every asked question is in the generated reference ───────────────────
+
+
+def test_every_asked_question_is_in_the_reference_in_order(site: Path) -> None:
+    documented = sections((site / REFERENCE).read_text(encoding="utf-8"))
+    questions = [name for name in documented if name in asked()]
+    assert questions == list(asked())
+
+
+@pytest.mark.parametrize("question", list(asked()))
+def test_reference_shows_default_and_choices(site: Path, question: str) -> None:
+    body = sections((site / REFERENCE).read_text(encoding="utf-8"))[question]
+    spec = asked()[question]
+    if "default" in spec:
+        assert f"**Default:** `{' '.join(str(spec['default']).split())}`" in body
+    if "choices" in spec:
+        for value in choices(question):
+            assert f"- `{value}`" in body
+
+
+# ─── The generator's analysis, on a throwaway template ────────────────────────
+
+THROWAWAY: dict[str, str] = {
+    "copier.yml": """\
+_subdirectory: tree
+flavour:
+  type: str
+  help: Which flavour
+  choices:
+    Vanilla ice: vanilla
+    chocolate: chocolate
+  default: vanilla
+topping:
+  type: str
+  help: The topping
+  default: "{{ flavour }} sprinkles"
+  validator: >-
+    {% if not topping.strip() %}The topping must not be empty.
+    {% elif topping == 'sand' %}"{{ topping }}" is not edible.
+    {% endif %}
+is_sweet:
+  type: bool
+  default: "{{ flavour == 'chocolate' }}"
+  when: false
+sweet_label:
+  type: str
+  default: "{{ 'sweet' if is_sweet else 'plain' }}"
+  when: false
+""",
+    "tree/{% if is_sweet %}sugar.txt{% endif %}": "not rendered: {{ topping }}\n",
+    "tree/label.md.jinja": "{{ sweet_label }}\n",
+    "tree/plain.txt": "no .jinja suffix, so never rendered: {{ flavour }}\n",
+    "tree/menu.txt.jinja": "{% include 'parts/' ~ flavour ~ '.txt' %}\n",
+    "tree/other.md.jinja": "{% for item in [1, 2] %}{{ item }}{% endfor %}\n",
+    "parts/vanilla.txt": "Served with {{ topping }}.\n",
+    "parts/chocolate.txt": "Served plain.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def throwaway_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The reference generated for THROWAWAY, split into sections."""
+    keel = tmp_path_factory.mktemp("throwaway")
+    for name, text in THROWAWAY.items():
+        (keel / name).parent.mkdir(parents=True, exist_ok=True)
+        (keel / name).write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    result = build_docs("--keel", keel, "--project", out, "--reference-only")
+    assert result.returncode == 0, result.stderr
+    markdown = (out / REFERENCE).read_text(encoding="utf-8")
+    return {**sections(markdown), **sections(markdown, "###")}
+
+
+def test_affected_files_follow_computed_values_and_includes(
+    throwaway_reference: dict[str, str],
+) -> None:
+    assert affected_files(throwaway_reference["flavour"]) == {
+        # Through a computed value in the path, and through one derived from that.
+        "{% if is_sweet %}sugar.txt{% endif %}": "name or existence (through `is_sweet`)",
+        "label.md.jinja": "content (through `sweet_label`)",
+        "menu.txt.jinja": "content",
+    }
+    # An included file's variables count; a file without the suffix is never rendered.
+    assert affected_files(throwaway_reference["topping"]) == {"menu.txt.jinja": "content"}
+
+
+def test_validator_becomes_ordered_rules(throwaway_reference: dict[str, str]) -> None:
+    rules = re.findall(r"^ {4}1\. `([^`]+)`: (.*)$", throwaway_reference["topping"], re.MULTILINE)
+    assert rules == [
+        ("not topping.strip()", "The topping must not be empty."),
+        ("topping == 'sand'", '"`{{ topping }}`" is not edible.'),
+    ]
+
+
+def test_choices_defaults_and_derived_values(throwaway_reference: dict[str, str]) -> None:
+    flavour = throwaway_reference["flavour"]
+    assert "- `vanilla` (shown as “Vanilla ice”)" in flavour
+    assert "**Feeds the questions:** [`topping`](#topping)" in flavour
+    assert "[`is_sweet`](#is_sweet), [`sweet_label`](#sweet_label)" in flavour
+    assert "**Default:** `{{ flavour }} sprinkles`" in throwaway_reference["topping"]
+    assert "**From the answers to:** [`flavour`](#flavour)" in throwaway_reference["sweet_label"]
+
+
+# ─── (2) Every page is reachable from the navigation ──────────────────────────
+
+
+def nav_pages(entries: object) -> Iterator[str]:
+    """Every page a Zensical/MkDocs `nav` names, however deeply nested."""
+    if isinstance(entries, str):
+        if not re.match(r"^[a-z][a-z0-9+.-]*://", entries):
+            yield entries
+    elif isinstance(entries, list):
+        for entry in entries:
+            yield from nav_pages(entry)
+    elif isinstance(entries, dict):
+        for value in entries.values():
+            yield from nav_pages(value)
+
+
+def test_every_page_is_in_the_nav_and_every_nav_entry_exists(site: Path) -> None:
+    with (site / "zensical.toml").open("rb") as handle:
+        config = tomllib.load(handle)
+    nav = list(nav_pages(config["project"]["nav"]))
+    assert len(nav) == len(set(nav)), "a page is listed twice"
+    docs = site / config["project"].get("docs_dir", "docs")
+    pages = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
+    assert set(nav) == pages, {
+        "not in nav": sorted(pages - set(nav)),
+        "missing": sorted(set(nav) - pages),
+    }
+
+
+# ─── (3) The strict build ─────────────────────────────────────────────────────
+
+
+ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def require_zensical() -> None:
+    """A missing builder must fail the docs tests, never skip them."""
+    assert importlib.util.find_spec("zensical") is not None, "zensical missing: run `uv sync`"
+
+
+def test_strict_build_succeeds(tmp_path: Path) -> None:
+    require_zensical()
+    project = copy_site(tmp_path / "site")
+    result = build_docs("--project", project)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert (project / "site" / "index.html").is_file()
+    assert (project / "site" / "reference" / "questions" / "index.html").is_file()
+
+
+def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
+    # Proves strict mode is real: older Zensical releases accepted --strict and ignored it.
+    require_zensical()
+    project = copy_site(tmp_path / "site")
+    with (project / "docs" / "index.md").open("a", encoding="utf-8") as index:
+        index.write("\nSee [nowhere](no-such-page.md).\n")
+    result = build_docs("--project", project)
+    assert result.returncode != 0, result.stdout[-4000:]
+    assert "no-such-page.md" in ANSI_STYLE.sub("", result.stdout + result.stderr)
