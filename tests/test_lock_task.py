@@ -1,0 +1,44 @@
+"""tasks/lock.py: the copy-time lock task never loses a generated project."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.questionnaire import ROOT
+
+TASK = ROOT / "tasks" / "lock.py"
+
+
+def run_task(command: str, cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, TASK, command],
+        cwd=cwd,
+        env={"PATH": path},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_missing_tool_prints_the_one_command_to_run(tmp_path: Path) -> None:
+    result = run_task("keel-no-such-tool lock", tmp_path, path=str(tmp_path))
+    assert result.returncode == 0
+    assert result.stdout == (
+        "Keel: keel-no-such-tool is not installed, so no lock file was made;"
+        " run: keel-no-such-tool lock\n"
+    )
+
+
+def test_failed_lock_says_so_and_keeps_the_project(tmp_path: Path) -> None:
+    result = run_task("false", tmp_path, path="/usr/bin:/bin")
+    assert result.returncode == 0
+    assert result.stdout == "Keel: the lock file could not be made (exit 1); run: false\n"
+
+
+def test_successful_lock_runs_in_the_project(tmp_path: Path) -> None:
+    result = run_task("touch made.lock", tmp_path, path="/usr/bin:/bin")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "made.lock").exists()
+    assert result.stdout == ""
