@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.questionnaire import ROOT, asked, choices
 
@@ -71,6 +72,13 @@ def affected_files(section: str) -> dict[str, str]:
     return dict(re.findall(r"^ {4}- `([^`]+)`: (.*)$", listing, flags=re.MULTILINE))
 
 
+def as_written(value: object) -> str:
+    """A copier.yml value as the reference shows it: YAML's spelling (`true`), one line."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
 # ─── (1) Every asked question is in the generated reference ───────────────────
 
 
@@ -85,7 +93,7 @@ def test_reference_shows_default_and_choices(site: Path, question: str) -> None:
     body = sections((site / REFERENCE).read_text(encoding="utf-8"))[question]
     spec = asked()[question]
     if "default" in spec:
-        assert f"**Default:** `{' '.join(str(spec['default']).split())}`" in body
+        assert f"**Default:** `{as_written(spec['default'])}`" in body
     if "choices" in spec:
         for value in choices(question):
             assert f"- `{value}`" in body
@@ -96,6 +104,10 @@ def test_reference_shows_default_and_choices(site: Path, question: str) -> None:
 THROWAWAY: dict[str, str] = {
     "copier.yml": """\
 _subdirectory: tree
+_exclude:
+  - "{% if _copier_operation == 'update' %}/menu.txt{% endif %}"
+_skip_if_exists:
+  - /{{ flavour }}.notes
 flavour:
   type: str
   help: Which flavour
@@ -131,8 +143,8 @@ sweet_label:
 
 
 @pytest.fixture(scope="module")
-def throwaway_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The reference generated for THROWAWAY, split into sections."""
+def throwaway_markdown(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The reference generated for THROWAWAY."""
     keel = tmp_path_factory.mktemp("throwaway")
     for name, text in THROWAWAY.items():
         (keel / name).parent.mkdir(parents=True, exist_ok=True)
@@ -140,8 +152,13 @@ def throwaway_reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
     out = tmp_path_factory.mktemp("out")
     result = build_docs("--keel", keel, "--project", out, "--reference-only")
     assert result.returncode == 0, result.stderr
-    markdown = (out / REFERENCE).read_text(encoding="utf-8")
-    return {**sections(markdown), **sections(markdown, "###")}
+    return (out / REFERENCE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def throwaway_reference(throwaway_markdown: str) -> dict[str, str]:
+    """THROWAWAY's reference by section: questions (`##`) and computed values (`###`)."""
+    return {**sections(throwaway_markdown), **sections(throwaway_markdown, "###")}
 
 
 def test_affected_files_follow_computed_values_and_includes(
@@ -172,6 +189,13 @@ def test_choices_defaults_and_derived_values(throwaway_reference: dict[str, str]
     assert "[`is_sweet`](#is_sweet), [`sweet_label`](#sweet_label)" in flavour
     assert "**Default:** `{{ flavour }} sprinkles`" in throwaway_reference["topping"]
     assert "**From the answers to:** [`flavour`](#flavour)" in throwaway_reference["sweet_label"]
+
+
+def test_files_an_update_leaves_alone(throwaway_markdown: str) -> None:
+    ownership = throwaway_markdown.split("## Files an update leaves alone", 1)[1]
+    never, created = ownership.split("Created by an update when missing", 1)
+    assert re.findall(r"^- `([^`]+)`$", never, re.MULTILINE) == ["/menu.txt"]
+    assert re.findall(r"^- `([^`]+)`$", created, re.MULTILINE) == ["/<flavour>.notes"]
 
 
 # ─── (2) Every page is reachable from the navigation ──────────────────────────
