@@ -46,24 +46,29 @@ def asked() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in questions().items() if v.get("when", True) is not False}
 
 
-def choices(question: str) -> list[str]:
-    """The values a choice question accepts, in copier.yml's order."""
-    raw = questions()[question]["choices"]
+def choices(question: str) -> list[Any]:
+    """The values a choice question accepts, in copier.yml's order (a bool: both)."""
+    spec = questions()[question]
+    if spec.get("type") == "bool":
+        return [True, False]
+    raw = spec["choices"]
     values = raw.values() if isinstance(raw, Mapping) else raw
     return [str(v) for v in values]
 
 
 def choice_questions() -> list[str]:
-    """Names of the asked questions that have choices."""
-    return [name for name, spec in asked().items() if "choices" in spec]
+    """Names of the asked questions with a closed set of answers (choices or yes/no)."""
+    return [
+        name for name, spec in asked().items() if "choices" in spec or spec.get("type") == "bool"
+    ]
 
 
-def answers(**overrides: str) -> dict[str, str]:
+def answers(**overrides: str | bool) -> dict[str, str | bool]:
     """BASE_ANSWERS plus overrides, refusing any key copier.yml does not ask.
 
     Copier silently ignores unknown keys, so a misspelt key would make a test test nothing.
     """
-    merged = {**BASE_ANSWERS, **overrides}
+    merged: dict[str, str | bool] = {**BASE_ANSWERS, **overrides}
     unknown = sorted(set(merged) - set(asked()))
     assert not unknown, f"not questions in copier.yml: {unknown}"
     return merged
@@ -74,10 +79,10 @@ def kind_tool_pairs() -> list[tuple[str, str]]:
     return list(itertools.product(choices("project_kind"), choices("package_manager")))
 
 
-def render_matrix() -> Iterator[dict[str, str]]:
+def render_matrix() -> Iterator[dict[str, Any]]:
     """Every kind × tool pair, each with every choice of every other choice question."""
     others = [q for q in choice_questions() if q not in {"project_kind", "package_manager"}]
-    seen: set[tuple[tuple[str, str], ...]] = set()
+    seen: set[tuple[tuple[str, Any], ...]] = set()
     for kind, tool in kind_tool_pairs():
         base = {"project_kind": kind, "package_manager": tool}
         variants = [dict(base)] + [
@@ -90,7 +95,7 @@ def render_matrix() -> Iterator[dict[str, str]]:
                 yield variant
 
 
-def matrix_id(variant: Mapping[str, str]) -> str:
+def matrix_id(variant: Mapping[str, Any]) -> str:
     """A readable pytest id such as `application-uv-python_version=3.12`."""
     extra = [f"{k}={v}" for k, v in variant.items() if k not in {"project_kind", "package_manager"}]
     return "-".join([variant["project_kind"], variant["package_manager"], *extra])
