@@ -190,6 +190,7 @@ def assert_ci_runs_the_project_s_own_commands(project: Path, variant: dict[str, 
     pre_commit = PRE_COMMIT.get(tool, "python -m pre_commit")
     for job, command in (
         ("lint", f"{pre_commit} run --all-files"),
+        ("lint", f"{run_prefix} mypy"),
         ("test", f"{run_prefix} pytest"),
     ):
         commands = [" ".join(words) for words in runs(ci, job)]
