@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     if shutil.which(tool) is None:
         print(f"Keel: {tool} is not installed, so no lock file was made; run: {command}")
         return 0
-    result = subprocess.run(command, shell=True, check=False)  # noqa: S602 - our own command
+    result = subprocess.run(command, shell=True, check=False)
     if result.returncode != 0:
         print(f"Keel: the lock file could not be made (exit {result.returncode}); run: {command}")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from plumbum import local
 
+from tests.support.oci import OCIBuilder, find_builder
 from tests.support.questionnaire import ROOT
 from tests.support.sandbox import SandboxWorkarounds
 from tests.support.toolchain import KEEL_BIN
@@ -39,7 +40,9 @@ def keel_tools_first_on_path() -> Iterator[None]:
     """Copier's tasks and the generated projects find Keel's pinned uv/poetry first.
 
     Copy-time tasks inherit this process's environment; a stray shim earlier on PATH (pyenv
-    puts one for every tool it has seen) must not stand in for the locked tool.
+    puts one for every tool it has seen) must not stand in for the locked tool. When the
+    suite itself was started through such a shim, the shim's PYENV_VERSION must not follow
+    it either: it would pin every `python3.X` a generated project asks for to one version.
     """
     settings = {
         "PATH": os.pathsep.join([str(KEEL_BIN), os.environ.get("PATH", "")]),
@@ -49,6 +52,8 @@ def keel_tools_first_on_path() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch, local.env(**settings):
         for name, value in settings.items():
             patch.setenv(name, value)
+        patch.delenv("PYENV_VERSION", raising=False)
+        local.env.pop("PYENV_VERSION", None)
         yield
 
 
@@ -62,3 +67,21 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sandbox_workarounds() -> SandboxWorkarounds:
     """The ONE place environment workarounds enter the tests (see tests/support/sandbox.py)."""
     return SandboxWorkarounds.detect()
+
+
+@pytest.fixture(scope="session")
+def oci_builder() -> OCIBuilder:
+    """An engine that builds and runs images (tests/support/oci.py), for the container tier.
+
+    The container tier's environment workarounds live in oci.py, next to the engine they
+    serve: podman's configuration, and stand-in base images (`python:X.Y-slim`, uv's
+    image), which oci.py builds only when the registry that serves the real image is
+    unreachable; anywhere else the real images are pulled. Skips, saying why, only when no
+    builder can be had at all, and never in CI (`CI` set): there that is a failure.
+    """
+    builder = find_builder()
+    if isinstance(builder, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"no OCI builder in CI: {builder}")
+        pytest.skip(f"no OCI builder: {builder}")
+    return builder

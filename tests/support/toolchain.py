@@ -46,7 +46,8 @@ def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     the test runner leaks in; uv never downloads an interpreter; poetry keeps the project's
     environment in .venv (as the generated poetry.toml also says).
     """
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    leaks = {"VIRTUAL_ENV", "PYTHONPATH", "PYENV_VERSION"}
+    env = {k: v for k, v in os.environ.items() if k not in leaks}
     env["PATH"] = os.pathsep.join([str(KEEL_BIN), env.get("PATH", "")])
     env["UV_PYTHON_DOWNLOADS"] = "never"
     env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
