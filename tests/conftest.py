@@ -53,7 +53,8 @@ def keel_tools_first_on_path() -> Iterator[None]:
         for name, value in settings.items():
             patch.setenv(name, value)
         patch.delenv("PYENV_VERSION", raising=False)
-        local.env.pop("PYENV_VERSION", None)
+        if "PYENV_VERSION" in local.env:
+            del local.env["PYENV_VERSION"]
         yield
 
 

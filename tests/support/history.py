@@ -18,7 +18,8 @@ import copier
 import yaml
 
 from tests.conftest import snapshot_template
-from tests.support.questionnaire import answers, asked
+from tests.support.questionnaire import asked
+from tests.support.rendering import copy_template
 from tests.support.toolchain import run, tool_env
 
 CONFLICT_MARKERS = re.compile(r"^(<<<<<<<|>>>>>>>) (before|after) updating", re.MULTILINE)
@@ -117,21 +118,8 @@ def evolve(root: Path) -> None:
 def copy_version(
     history: TemplateHistory, destination: Path, ref: str, *, tasks: bool, **overrides: str
 ) -> Path:
-    """Generate a project from version `ref` of the history, as `copier copy` would.
-
-    BASE_ANSWERS + overrides, refused if a key is not a question (see `answers`).
-    """
-    copier.run_copy(
-        str(history.path),
-        destination,
-        data=answers(**overrides),
-        vcs_ref=ref,
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        skip_tasks=not tasks,
-    )
-    return destination
+    """Generate a project from version `ref` of the history, as `copier copy` would."""
+    return copy_template(destination, history.path, overrides, vcs_ref=ref, tasks=tasks)
 
 
 def update(project: Path, ref: str, **data: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +14,35 @@ from pytest_copie.plugin import Copie, Result
 from tests.support.questionnaire import answers
 
 
-def render(destination: Path, template_dir: Path, **overrides: str) -> Path:
-    """Render BASE_ANSWERS + overrides without running tasks (the fast tier makes no locks).
+def copy_template(
+    destination: Path,
+    template_dir: Path,
+    data: Mapping[str, str | bool],
+    *,
+    vcs_ref: str | None = None,
+    tasks: bool = False,
+) -> Path:
+    """`copier copy` through Copier's API with BASE_ANSWERS + `data`; errors propagate.
 
-    Copier's own API rather than pytest-copie here, because only it can skip tasks; errors
-    propagate, so a failed render can never pass silently.
+    Copier's own API rather than pytest-copie, because only it can skip tasks (the fast tier
+    makes no locks) and pick a version of a template's git history (`vcs_ref`).
     """
     copier.run_copy(
         str(template_dir),
         destination,
-        data=answers(**overrides),
+        data=answers(**data),
+        vcs_ref=vcs_ref,
         defaults=True,
         unsafe=True,
         quiet=True,
-        skip_tasks=True,
+        skip_tasks=not tasks,
     )
     return destination
+
+
+def render(destination: Path, template_dir: Path, **overrides: str | bool) -> Path:
+    """Render the working tree's template without tasks: the fast tier's one way in."""
+    return copy_template(destination, template_dir, overrides)
 
 
 def render_with_copie(copie: Copie, template_dir: Path, **overrides: str) -> Result:
