@@ -1,0 +1,32 @@
+"""README.md opens with the two commands, and .ci/run runs exactly the test command."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from tests.support.questionnaire import ROOT
+
+
+def first_console_block() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```console\n(.*?)```", readme, re.DOTALL)
+    assert match is not None
+    assert readme.index("```console") < readme.index("\n## "), "the commands come first"
+    return match.group(1).strip().splitlines()
+
+
+def test_readme_opens_with_generate_then_test() -> None:
+    generate, test = first_console_block()
+    words = shlex.split(generate)
+    assert words[:4] == ["uv", "run", "copier", "copy"]
+    assert "--trust" in words
+    assert "--defaults" in words
+    assert test == "uv run pytest"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    _, test = first_console_block()
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip()]
+    assert commands[-1] == test
