@@ -1,11 +1,17 @@
 """Keel's speed figures: printed, never asserted (tests assert behaviour, not seconds).
 
-    uv run python scripts/benchmark.py            # generation and time-to-green per pair
-    uv run python scripts/benchmark.py --suite    # ... and the whole test suite's wall time
+    uv run python scripts/benchmark.py               # generation and time-to-green per pair
+    uv run python scripts/benchmark.py --suite       # ... and the whole test suite's wall time
+    uv run python scripts/benchmark.py --containers  # ... and each tool's application image
 
 Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
 (tasks included, so applications are locked), and generated → green (install with the
 project's tool, then its tests).
+
+--containers builds each tool's application image with tests/support/oci.py: its size next
+to its base image's, a cold build (no layers, empty cache mounts; base images stay), and a
+rebuild after a change to the code alone. It empties the builder's layer cache, so the next
+container-tier run starts cold too.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import copier  # noqa: E402
 from plumbum import local  # noqa: E402
 
 from tests.conftest import snapshot_template  # noqa: E402
+from tests.support.oci import OCIBuilder, find_builder  # noqa: E402
 from tests.support.projects import GeneratedProject  # noqa: E402
 from tests.support.questionnaire import answers, kind_tool_pairs  # noqa: E402
 from tests.support.sandbox import SandboxWorkarounds  # noqa: E402
@@ -57,9 +64,61 @@ def to_green(project: GeneratedProject) -> float:
     return timed(install_and_test)
 
 
+def mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
+def image_figures(
+    builder: OCIBuilder,
+    template: Path,
+    destination: Path,
+    tool: str,
+    workarounds: SandboxWorkarounds,
+) -> tuple[int, int, float, float]:
+    """Image size, base image size, cold build and code-only rebuild seconds for one tool."""
+    generate(template, destination, "application", tool)
+    project = GeneratedProject(destination, workarounds)
+    if project.adapt_to_sandbox():
+        project.lock()
+    base_image, *_ = builder.ensure_base_images(destination / "Dockerfile")
+    tag = f"localhost/keel-benchmark-{tool}:cold"
+    builder.remove_images(tag)
+    builder.prune_dangling()
+    builder.clear_cache_mounts()
+    cold = builder.build(destination, tag).check()
+    size = builder.image_size(tag)
+    core = next(destination.glob("src/*/core.py"))
+    core.write_text(core.read_text(encoding="utf-8") + "\n# a change to the code alone\n")
+    rebuilt = builder.build(destination, tag).check()
+    builder.remove_images(tag)
+    return size, builder.image_size(base_image), cold.seconds, rebuilt.seconds
+
+
+def containers(base: Path, template: Path, workarounds: SandboxWorkarounds) -> None:
+    builder = find_builder()
+    if isinstance(builder, str):
+        print(f"containers: no OCI builder ({builder})")
+        return
+    header = f"{'image (Python ' + PYTHON['application'] + ')':<26}"
+    print(f"{header}{'size':>12}{'base':>12}{'cold build':>12}{'code-only rebuild':>19}")
+    for kind, tool in kind_tool_pairs():
+        if kind != "application":
+            continue
+        size, base_size, cold, rebuilt = image_figures(
+            builder, template, base / f"image-{tool}", tool, workarounds
+        )
+        print(
+            f"{kind + ' × ' + tool:<26}{mib(size):>12}{mib(base_size):>12}"
+            f"{cold:>11.1f}s{rebuilt:>18.1f}s"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
+    parser.add_argument(
+        "--containers", action="store_true", help="also build each application image"
+    )
     args = parser.parse_args()
     workarounds = SandboxWorkarounds.detect()
     env = tool_env()
@@ -79,6 +138,8 @@ def main() -> int:
                 shutil.rmtree(destination)
             copy_seconds, green_seconds = timings[-1]
             print(f"{kind + ' × ' + tool:<26}{copy_seconds:>12.1f}s{green_seconds:>16.1f}s")
+        if args.containers:
+            containers(base, template, workarounds)
     if args.suite:
         seconds = timed(
             lambda: subprocess.run([str(KEEL_BIN / "pytest"), "-q"], cwd=ROOT, check=False)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from pytest_copie.plugin import Copie
 
-from tests.support.projects import GeneratedProject
+from tests.support.projects import generate
 from tests.support.questionnaire import kind_tool_pairs
-from tests.support.rendering import pyproject, render_with_copie
+from tests.support.rendering import pyproject
 from tests.support.sandbox import SandboxWorkarounds
-from tests.support.toolchain import KEEL_BIN, python_for, run, tool_env
+from tests.support.toolchain import KEEL_BIN, run, tool_env
 
 pytestmark = pytest.mark.e2e
 
@@ -37,33 +37,6 @@ def test_every_pair_has_a_python() -> None:
     assert set(PYTHON) == set(kind_tool_pairs())
 
 
-def generate(
-    copie: Copie, template_dir: Path, workarounds: SandboxWorkarounds, kind: str, tool: str
-) -> GeneratedProject:
-    """Generate with tasks, commit, and lock where this machine needs the harness to."""
-    python = PYTHON[(kind, tool)]
-    if python_for(python) is None:
-        pytest.fail(f"Python {python} is required for the end-to-end tier")
-    result = render_with_copie(
-        copie, template_dir, project_kind=kind, package_manager=tool, python_version=python
-    )
-    assert result.exception is None, repr(result.exception)
-    assert result.exit_code == 0
-    assert result.project_dir is not None
-    project = GeneratedProject(result.project_dir, workarounds)
-    changed = project.adapt_to_sandbox()
-    if project.is_application:
-        if changed:
-            # The copy-time task could not lock here (see sandbox.py); lock in the harness.
-            project.lock()
-        assert all(p.exists() for p in project.lock_files), "the copy task made no lock"
-        assert project.lock_is_current()
-    else:
-        assert not any(p.exists() for p in project.lock_files)
-    project.git_init()
-    return project
-
-
 @pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
 def test_generated_project_is_green_end_to_end(
     copie: Copie,
@@ -73,7 +46,7 @@ def test_generated_project_is_green_end_to_end(
     kind: str,
     tool: str,
 ) -> None:
-    project = generate(copie, template_dir, sandbox_workarounds, kind, tool)
+    project = generate(copie, template_dir, sandbox_workarounds, kind, tool, PYTHON[kind, tool])
 
     project.install()
     tests = project.run_tool("pytest", "-q")
@@ -123,7 +96,9 @@ def test_locked_install_refuses_a_stale_or_tampered_lock(
     sandbox_workarounds: SandboxWorkarounds,
     tool: str,
 ) -> None:
-    project = generate(copie, template_dir, sandbox_workarounds, "application", tool)
+    project = generate(
+        copie, template_dir, sandbox_workarounds, "application", tool, PYTHON["application", tool]
+    )
     pristine = {
         p: p.read_text(encoding="utf-8")
         for p in [*project.lock_files, project.path / "pyproject.toml"]

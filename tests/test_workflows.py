@@ -100,7 +100,7 @@ def test_every_combination_gets_clean_workflows_that_match_the_project(
     assert not findings, "\n\n".join(f"[{f.tool}]\n{f.detail}" for f in findings)
 
     assert_files_follow_the_answers(project, variant)
-    assert_ci_tests_the_supported_pythons(project, template_dir)
+    assert_ci_tests_the_supported_pythons(project)
     assert_actions_are_pinned_and_watched(project, template_dir)
     assert_ci_runs_the_project_s_own_commands(project, variant)
 
@@ -137,7 +137,7 @@ def assert_files_follow_the_answers(project: Path, variant: dict[str, Any]) -> N
     assert ecosystems == expected_ecosystems + (["docker"] if container else [])
 
 
-def assert_ci_tests_the_supported_pythons(project: Path, template_dir: Path) -> None:
+def assert_ci_tests_the_supported_pythons(project: Path) -> None:
     """CI's matrix == requires-python == the classifiers (== the image's Python)."""
     meta = pyproject(project)["project"]
     allowed = SpecifierSet(meta["requires-python"])
@@ -155,15 +155,10 @@ def assert_ci_tests_the_supported_pythons(project: Path, template_dir: Path) -> 
             if python is not None and job != "test":
                 assert python == matrix[0], (name, job)
 
-    # TODO(container issue: the application Dockerfile): drop this guard once the template
-    # ships its Dockerfile; until then there is no image Python to compare.
-    if has_dockerfile_template(template_dir) and "image" in ci["jobs"]:
+    # The image CI builds runs the same Python: the Dockerfile's ARG PYTHON_VERSION default.
+    if "image" in ci["jobs"]:
         args = dockerfile_args(project / "Dockerfile")
         assert args.get("PYTHON_VERSION") == matrix[0]
-
-
-def has_dockerfile_template(template_dir: Path) -> bool:
-    return any("Dockerfile" in path.name for path in (template_dir / "template").iterdir())
 
 
 def assert_actions_are_pinned_and_watched(project: Path, template_dir: Path) -> None:

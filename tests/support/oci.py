@@ -6,8 +6,9 @@ on have no Docker engine and cannot reach any image registry, so this module:
 
 * drives podman (daemonless; falls back to a running Docker engine), installing it with
   apt-get when that is possible and allowed;
-* hands podman a private containers.conf / storage.conf / registries.conf, because the
-  defaults do not work on these machines (crun and default ulimits are refused);
+* hands podman a private containers.conf and registries.conf (and a storage.conf only if
+  podman would not use overlay by itself), because the defaults do not work on these
+  machines (crun and default ulimits are refused);
 * builds local stand-ins for the only two images the generated Dockerfiles name,
   ``python:X.Y-slim`` and ``ghcr.io/astral-sh/uv:<version>``, but only when the registry
   that really serves them is out of reach.
@@ -47,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from dockerfile_parse import DockerfileParser
+
 from tests.support.toolchain import python_for
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "OCIUnavailable",
     "default_cache_dir",
     "find_builder",
+    "find_cpython",
     "registry_reachable",
 ]
 
@@ -94,6 +98,7 @@ _REGISTRY_HOSTS = {"docker.io": "registry-1.docker.io", "ghcr.io": "ghcr.io"}
 
 #: podman prints this for a build step whose layer it reused; Docker BuildKit prints CACHED.
 _PODMAN_STEP = re.compile(r"^(?:\[\d+/\d+\] )?STEP \d+/\d+: (?P<instruction>.*)$")
+_PODMAN_LAYER = re.compile(r"^--> [0-9a-f]{6,64}$")
 _BUILDKIT_STEP = re.compile(r"^#(?P<id>\d+) \[[^\]]+\] (?P<instruction>.*)$")
 
 _CPYTHON_BIN = re.compile(r"^(python|pydoc|idle|2to3)")
@@ -105,10 +110,15 @@ class OCIUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class BuildStep:
-    """One Dockerfile instruction as the builder reported it, and whether it was cached."""
+    """One Dockerfile instruction as the builder reported it, and whether it was cached.
+
+    ``layer``: the id of the image podman committed for the step (None for BuildKit, whose
+    cache is not made of images).
+    """
 
     instruction: str
     cached: bool
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,17 +151,29 @@ class BuildResult:
         steps: list[BuildStep] = []
         instruction: str | None = None
         cached = False
+        layer: str | None = None
         for line in self.log.splitlines():
             match = _PODMAN_STEP.match(line)
             if match:
                 if instruction is not None:
-                    steps.append(BuildStep(instruction, cached))
-                instruction, cached = match["instruction"], False
+                    steps.append(BuildStep(instruction, cached, layer))
+                instruction, cached, layer = match["instruction"], False, None
             elif line.startswith("--> Using cache"):
                 cached = True
+            elif _PODMAN_LAYER.match(line):
+                layer = line.removeprefix("--> ")
         if instruction is not None:
-            steps.append(BuildStep(instruction, cached))
+            steps.append(BuildStep(instruction, cached, layer))
         return steps
+
+    def new_layers(self) -> list[str]:
+        """Ids of the images podman committed afresh for this build's steps, in build order.
+
+        A build whose input is new on every run (a test's one-off code change) leaves such
+        layers behind in the builder stage, where removing the final image does not reach;
+        remove them newest first.
+        """
+        return [s.layer for s in self.steps() if not s.cached and s.layer is not None]
 
     def step(self, contains: str) -> BuildStep:
         """Return the one step whose instruction contains ``contains``; fail unless exactly one."""
@@ -163,6 +185,7 @@ class BuildResult:
 
 
 def _buildkit_steps(log: str) -> list[BuildStep]:
+    """Parse BuildKit's plain progress: ``#N [stage i/n] INSTRUCTION`` ... ``#N CACHED``."""
     order: list[str] = []
     instructions: dict[str, str] = {}
     cached: set[str] = set()
@@ -222,28 +245,45 @@ def find_builder(
     cache.mkdir(parents=True, exist_ok=True)
 
     podman = shutil.which("podman")
-    install_problem = ""
+    install_problem = None
     if podman is None and allow_install:
-        install_problem = _apt_install(("podman", "buildah", "runc")) or ""
+        install_problem = _apt_install(("podman", "buildah", "runc"))
         podman = shutil.which("podman")
     if podman is not None:
-        env = _podman_env(cache)
-        probe = _run([podman, "info", "--format", "{{.Host.OCIRuntime.Name}}"], env=env, timeout=60)
-        if probe.returncode == 0:
-            return OCIBuilder(engine="podman", executable=podman, env=env, cache_dir=cache)
-        podman_problem = f"`podman info` failed: {probe.stderr.strip()[-500:]}"
+        env_or_problem = _podman_env(podman, cache)
+        if not isinstance(env_or_problem, str):
+            return OCIBuilder(
+                engine="podman", executable=podman, env=env_or_problem, cache_dir=cache
+            )
+        podman_problem = env_or_problem
     elif not allow_install:
         podman_problem = "podman is not installed and installing it was not allowed"
+    elif install_problem is None:
+        podman_problem = "podman was apt-installed but is not on PATH"
     else:
         podman_problem = f"podman is not installed and could not be installed ({install_problem})"
 
     docker = shutil.which("docker")
-    if docker is not None:
-        env = {**os.environ, "DOCKER_BUILDKIT": "1"}
-        if _run([docker, "info"], env=env, timeout=30).returncode == 0:
-            return OCIBuilder(engine="docker", executable=docker, env=env, cache_dir=cache)
+    if docker is None:
+        return podman_problem
+    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+    if _run([docker, "info"], env=env, timeout=30).returncode != 0:
         return f"{podman_problem}; the docker CLI exists but no Docker engine answers"
-    return podman_problem
+    if not _docker_has_buildkit(docker, env):
+        return f"{podman_problem}; docker has no BuildKit (install the buildx plugin)"
+    return OCIBuilder(engine="docker", executable=docker, env=env, cache_dir=cache)
+
+
+def _docker_has_buildkit(docker: str, env: Mapping[str, str]) -> bool:
+    """Whether ``docker build`` can use BuildKit, which ``RUN --mount`` needs.
+
+    Docker CLIs from 23.0 on build with the buildx plugin; older ones have BuildKit built in.
+    """
+    if _run([docker, "buildx", "version"], env=env, timeout=30).returncode == 0:
+        return True
+    client = _run([docker, "version", "--format", "{{.Client.Version}}"], env=env, timeout=30)
+    major = client.stdout.strip().split(".", 1)[0]
+    return major.isdigit() and int(major) < 23
 
 
 def _can_apt_install() -> str | None:
@@ -271,13 +311,17 @@ def _apt_install(packages: Sequence[str]) -> str | None:
     return None
 
 
-def _podman_env(cache: Path) -> dict[str, str]:
-    """Write podman's configuration into ``cache`` and return the environment that uses it.
+def _podman_env(podman: str, cache: Path) -> dict[str, str] | str:
+    """Write podman's configuration into ``cache``; return the environment using it, or why not.
 
-    * runtime runc and no default ulimits: crun refuses this cgroup setup, and raising
-      ulimits beyond the caller's is not permitted here, so they are set to fixed values;
-    * cgroupfs + file event logger: no systemd is running on CI machines;
-    * overlay storage: vfs works but is ~15x slower and takes gigabytes;
+    * runtime runc and fixed default ulimits: crun refuses this cgroup setup, and podman's
+      default ulimits exceed what the test machines permit;
+    * cgroupfs + file event logger: no systemd runs on CI machines;
+    * overlay storage: vfs works but is ~15x slower and takes gigabytes. It is forced (via a
+      storage.conf) only when podman's own default is something else, because a forced
+      driver is also passed to the ``container cleanup`` process conmon starts at exit, and
+      that process refuses a store first opened without it ("database storage graph driver
+      "" does not match"): every ``podman run`` then hangs 20 s waiting for the exit code;
     * ``docker.io`` as the search registry: an unqualified ``FROM python:3.12-slim`` means
       Docker Hub, exactly as it does for Docker;
     * ``BUILDAH_FORMAT=docker``: the OCI image format has no HEALTHCHECK, podman would drop it.
@@ -285,14 +329,33 @@ def _podman_env(cache: Path) -> dict[str, str]:
     conf_dir = cache / "config"
     conf_dir.mkdir(parents=True, exist_ok=True)
     containers_conf = conf_dir / "containers.conf"
-    containers_conf.write_text(
+    _write_atomically(
+        containers_conf,
         "[containers]\n"
         'default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]\n'
         "\n[engine]\n"
         'runtime = "runc"\n'
         'cgroup_manager = "cgroupfs"\n'
-        'events_logger = "file"\n'
+        'events_logger = "file"\n',
     )
+    registries_conf = conf_dir / "registries.conf"
+    _write_atomically(
+        registries_conf,
+        'unqualified-search-registries = ["docker.io"]\nshort-name-mode = "permissive"\n',
+    )
+    env = {
+        **os.environ,
+        "CONTAINERS_CONF": str(containers_conf),
+        "CONTAINERS_REGISTRIES_CONF": str(registries_conf),
+        "BUILDAH_FORMAT": "docker",
+    }
+    driver_query = [podman, "info", "--format", "{{.Store.GraphDriverName}}"]
+    probe = _run(driver_query, env=env, timeout=60)
+    if probe.returncode != 0:
+        return f"`podman info` failed: {probe.stderr.strip()[-500:]}"
+    if probe.stdout.strip() == "overlay" or "CONTAINERS_STORAGE_CONF" in os.environ:
+        return env
+
     if os.geteuid() == 0:
         graphroot, runroot = "/var/lib/containers/storage", "/run/containers/storage"
     else:
@@ -300,20 +363,23 @@ def _podman_env(cache: Path) -> dict[str, str]:
         run = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/podman-run-{os.geteuid()}"
         graphroot, runroot = f"{data}/containers/storage", f"{run}/containers"
     storage_conf = conf_dir / "storage.conf"
-    storage_conf.write_text(
-        f'[storage]\ndriver = "overlay"\ngraphroot = "{graphroot}"\nrunroot = "{runroot}"\n'
+    _write_atomically(
+        storage_conf,
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{graphroot}"\nrunroot = "{runroot}"\n',
     )
-    registries_conf = conf_dir / "registries.conf"
-    registries_conf.write_text(
-        'unqualified-search-registries = ["docker.io"]\nshort-name-mode = "permissive"\n'
-    )
-    return {
-        **os.environ,
-        "CONTAINERS_CONF": str(containers_conf),
-        "CONTAINERS_STORAGE_CONF": str(storage_conf),
-        "CONTAINERS_REGISTRIES_CONF": str(registries_conf),
-        "BUILDAH_FORMAT": "docker",
-    }
+    forced = {**env, "CONTAINERS_STORAGE_CONF": str(storage_conf)}
+    if _run(driver_query, env=forced, timeout=60).returncode == 0:
+        return forced
+    # overlay is not possible here (or the store was created with another driver): a slow
+    # builder is better than none.
+    return env
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write via rename, so parallel test workers never read a half-written config file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def _run(
@@ -380,14 +446,18 @@ class OCIBuilder:
         *,
         dockerfile: Path | None = None,
         build_args: Mapping[str, str] | None = None,
+        target: str | None = None,
         no_cache: bool = False,
         timeout: float = 600,
     ) -> BuildResult:
         """Build ``context`` into ``tag``; never raises on a failed build (see BuildResult.check).
 
+        ``target`` stops at a named stage (e.g. to inspect what the builder stage received).
         podman: ``--format docker`` keeps HEALTHCHECK; layers are cached by default, which the
-        code-only-rebuild tests rely on. docker: BuildKit with plain progress so the log can
-        be parsed for CACHED steps.
+        code-only-rebuild tests rely on. Prefer removing the image and ``prune_dangling()``
+        over ``no_cache`` for a cold build: --no-cache leaves duplicate intermediate layers,
+        and podman 4.3 may then pick an older duplicate and miss every later step.
+        docker: BuildKit with plain progress so the log can be parsed for CACHED steps.
         """
         args: list[str] = ["build", "-t", tag]
         if self.engine == "podman":
@@ -396,6 +466,8 @@ class OCIBuilder:
             args += ["--progress=plain"]
         if dockerfile is not None:
             args += ["-f", os.fspath(dockerfile)]
+        if target is not None:
+            args += ["--target", target]
         for key, value in (build_args or {}).items():
             args += ["--build-arg", f"{key}={value}"]
         if no_cache:
@@ -423,26 +495,47 @@ class OCIBuilder:
         options: Sequence[str] = (),
         timeout: float = 120,
     ) -> subprocess.CompletedProcess[str]:
-        """``run --rm`` the image and return the finished process (output captured as text)."""
-        command: list[str] = ["run", "--rm", *options]
+        """``run --rm`` the image and return the finished process (output captured as text).
+
+        ``--no-healthcheck``: these containers are short-lived, and podman would try to set up
+        a systemd timer for the image's HEALTHCHECK (logging errors where systemd is absent).
+        ``run_healthcheck`` runs the check command itself.
+        """
+        command: list[str] = ["run", "--rm", "--no-healthcheck", *options]
         if entrypoint is not None:
             command += ["--entrypoint", entrypoint]
         return self.command(*command, image, *args, timeout=timeout)
 
-    def run_healthcheck(self, image: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def healthcheck(self, image: str) -> list[str]:
+        """Return the image's HEALTHCHECK test (``["CMD", ...]``), or [] when it has none.
+
+        Docker keeps it under Config; podman reports it at the top level of inspect.
+        """
+        document = self.inspect_image(image)
+        check = (document.get("Config") or {}).get("Healthcheck") or document.get("Healthcheck")
+        return list((check or {}).get("Test") or [])
+
+    def run_healthcheck(
+        self, image: str, *, options: Sequence[str] = (), timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         """Run the image's own HEALTHCHECK command once, in a fresh container.
 
         Executing the configured command (rather than a copy of it in the test) proves both
-        that the HEALTHCHECK survived the build and that it passes.
+        that the HEALTHCHECK survived the build and that it passes. ``options`` go to ``run``
+        as for ``run_container``: a check that loads settings needs the container's
+        environment (``--env NAME=value``), as it would have when deployed.
         """
-        config = self.inspect_image(image).get("Config") or {}
-        test = list((config.get("Healthcheck") or {}).get("Test") or [])
+        test = self.healthcheck(image)
         if not test or test[0] == "NONE":
             msg = f"{image} has no HEALTHCHECK"
             raise AssertionError(msg)
         if test[0] == "CMD-SHELL":
-            return self.run_container(image, "-c", test[1], entrypoint="/bin/sh", timeout=timeout)
-        return self.run_container(image, *test[2:], entrypoint=test[1], timeout=timeout)
+            return self.run_container(
+                image, "-c", test[1], entrypoint="/bin/sh", options=options, timeout=timeout
+            )
+        return self.run_container(
+            image, *test[2:], entrypoint=test[1], options=options, timeout=timeout
+        )
 
     def image_exists(self, image: str) -> bool:
         """Whether ``image`` is in local storage (no registry is asked)."""
@@ -489,15 +582,74 @@ class OCIBuilder:
         return names
 
     def remove_images(self, *images: str) -> None:
-        """Remove images (missing ones are fine); leaves stand-in base images alone."""
+        """Remove images; missing ones are fine (stand-in bases are kept unless named here)."""
         for image in images:
             self.command("rmi", "--force", image, timeout=120)
+
+    def untag(self, *images: str) -> None:
+        """Drop names but keep what the build cache needs.
+
+        podman's layer cache is made of images: removing a stage built with ``--target``
+        would also remove the cached layers under it, so only the name goes. BuildKit keeps
+        its cache apart from images, so there the image is simply removed.
+        """
+        for image in images:
+            if self.engine == "podman":
+                self.command("untag", image, timeout=120)
+            else:
+                self.command("rmi", "--force", image, timeout=120)
 
     def prune_dangling(self) -> None:
         """Drop untagged intermediate layers left by builds (ends layer caching for them)."""
         self.command("image", "prune", "--force", timeout=300)
 
+    def clear_cache_mounts(self) -> None:
+        """Empty the ``RUN --mount=type=cache`` directories, for truly cold build timings.
+
+        buildah keeps them under ``$TMPDIR`` (default /var/tmp) as ``buildah-cache*``;
+        BuildKit as build cache records of type ``exec.cachemount``.
+        """
+        if self.engine == "docker":
+            prune = ["builder", "prune", "--force", "--filter", "type=exec.cachemount"]
+            self.command(*prune, timeout=300)
+            return
+        for directory in Path(os.environ.get("TMPDIR") or "/var/tmp").glob("buildah-cache*"):
+            shutil.rmtree(directory, ignore_errors=True)
+
     # ----------------------------------------------------------------- base images
+
+    def ensure_base_images(self, dockerfile: Path) -> list[str]:
+        """Make every image ``dockerfile`` names (``FROM``, ``COPY --from``) available.
+
+        ``python:X.Y-slim`` and ``ghcr.io/astral-sh/uv:<version>`` go through the
+        ``ensure_*`` methods below (pulled, or stood in for); any other image is pulled
+        unless it is already here. Returns the images, stage names left out.
+        """
+        parser = DockerfileParser(path=os.fspath(dockerfile))
+        stages: set[str] = set()
+        copied_from: list[str] = []
+        for item in parser.structure:
+            if item["instruction"] == "FROM":
+                _, _, stage = item["value"].partition(" AS ")
+                stages.add(stage.strip())
+            elif item["instruction"] == "COPY":
+                copied_from += [
+                    word.removeprefix("--from=")
+                    for word in item["value"].split()
+                    if word.startswith("--from=")
+                ]
+        images = list(dict.fromkeys([*parser.parent_images, *copied_from]))
+        images = [image for image in images if image not in stages]
+        for image in images:
+            python = re.fullmatch(r"(?:docker\.io/)?(?:library/)?python:(3\.\d+)-slim", image)
+            uv = re.fullmatch(r"ghcr\.io/astral-sh/uv:(.+)", image)
+            if python:
+                self.ensure_python_base(python[1])
+            elif uv:
+                self.ensure_uv_image(uv[1])
+            elif not self.image_exists(image):
+                self._pull(image)
+        return images
 
     def ensure_python_base(self, python_version: str) -> str:
         """Make ``docker.io/library/python:<X.Y>-slim`` available locally and return its name.
@@ -537,6 +689,7 @@ class OCIBuilder:
         return image
 
     def _pull(self, image: str) -> None:
+        """Pull ``image`` from its registry or raise OCIUnavailable saying why not."""
         result = self.command("pull", image, timeout=600)
         if result.returncode != 0:
             msg = f"{image} could not be pulled: {result.stderr.strip()[-500:]}"
@@ -626,7 +779,7 @@ class OCIBuilder:
                     rootfs,
                     mirror,
                 ],
-                timeout=900,
+                timeout=600,
             )
             if result.returncode != 0:
                 log = rootfs / "debootstrap" / "debootstrap.log"
@@ -850,8 +1003,12 @@ def _download_wheel(project: str, version: str, wanted: Callable[[str], bool], i
         expected = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
         if not target.exists():
             partial = target.with_suffix(".partial")
-            with urllib.request.urlopen(location, timeout=300, context=context) as response:
-                partial.write_bytes(response.read())
+            try:
+                with urllib.request.urlopen(location, timeout=300, context=context) as response:
+                    partial.write_bytes(response.read())
+            except OSError as exc:
+                msg = f"cannot download {location}: {exc}"
+                raise OCIUnavailable(msg) from exc
             partial.replace(target)
         if expected is not None:
             actual = hashlib.sha256(target.read_bytes()).hexdigest()
@@ -870,10 +1027,12 @@ def _chroot() -> str:
 
 
 def _short_hash(text: str) -> str:
+    """Return a short, stable cache key for ``text``."""
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _check(result: subprocess.CompletedProcess[str]) -> None:
+    """Raise OCIUnavailable with the command's output when it failed."""
     if result.returncode != 0:
         command = " ".join(map(str, result.args))
         output = (result.stderr or result.stdout or "")[-1500:]

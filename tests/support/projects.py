@@ -11,7 +11,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.rendering import load_yaml
+import pytest
+from pytest_copie.plugin import Copie
+
+from tests.support.rendering import load_yaml, render_with_copie
 from tests.support.sandbox import SandboxWorkarounds
 from tests.support.toolchain import python_for, run, tool_env
 
@@ -179,3 +182,40 @@ class GeneratedProject:
         wheels = sorted((self.path / "dist").glob("*.whl"))
         assert len(sdists) == len(wheels) == 1, sdists + wheels
         return [sdists[0], wheels[0]]
+
+
+def generate(
+    copie: Copie,
+    template_dir: Path,
+    workarounds: SandboxWorkarounds,
+    kind: str,
+    tool: str,
+    python: str,
+    **answers: str,
+) -> GeneratedProject:
+    """Generate with tasks, commit, and lock where this machine needs the harness to."""
+    if python_for(python) is None:
+        pytest.fail(f"Python {python} is required for this tier")
+    result = render_with_copie(
+        copie,
+        template_dir,
+        project_kind=kind,
+        package_manager=tool,
+        python_version=python,
+        **answers,
+    )
+    assert result.exception is None, repr(result.exception)
+    assert result.exit_code == 0
+    assert result.project_dir is not None
+    project = GeneratedProject(result.project_dir, workarounds)
+    changed = project.adapt_to_sandbox()
+    if project.is_application:
+        if changed:
+            # The copy-time task could not lock here (see sandbox.py); lock in the harness.
+            project.lock()
+        assert all(p.exists() for p in project.lock_files), "the copy task made no lock"
+        assert project.lock_is_current()
+    else:
+        assert not any(p.exists() for p in project.lock_files)
+    project.git_init()
+    return project

@@ -1,0 +1,213 @@
+"""Container tier: build each tool's application image with a real OCI builder and run it.
+
+Generated like the end-to-end tier (tasks included, so the committed lock is real), built
+from its own Dockerfile and .dockerignore, then run: the user, the entry point with and
+without its required secret, the image's own HEALTHCHECK, what is (not) in the image and in
+the builder's context, and a code-only change that must reuse the dependency layer.
+tests/support/oci.py provides the builder and, where registries are unreachable, stand-in
+base images; the `oci_builder` fixture skips this tier only when no builder can be had.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pytest
+from pytest_copie.plugin import Copie
+
+from tests.support.oci import OCIBuilder
+from tests.support.projects import GeneratedProject, generate
+from tests.support.questionnaire import choices
+from tests.support.rendering import pyproject
+from tests.support.sandbox import SandboxWorkarounds
+
+pytestmark = pytest.mark.container
+
+# One Python per tool, each installed here, spread so every one is built into an image.
+PYTHON = {"uv": "3.11", "poetry": "3.12", "setuptools": "3.13"}
+# One project's URL needs escaping in its LABEL; the real builder must read it back as is.
+ANSWERS = {"setuptools": {"repository_url": 'https://example.com/o/say-"hi"-for-$5-${HOME}'}}
+# The build step that installs the locked dependencies, by a word only it has.
+DEPENDENCY_STEP = {
+    "uv": "--no-install-project",
+    "poetry": "poetry sync",
+    "setuptools": "--require-hashes",
+}
+UID = 10001
+BUILD_TOOLS = {"uv", "uvx", "poetry", "gcc", "cc", "c++", "g++", "make", "ld"}
+# What the builder may hold in /app besides the build context: setuptools builds in the tree.
+BUILD_OUTPUTS = {"build"}
+DOTENV_TOKEN = "dotenv-canary-3c9e"
+URL_CANARY = "https://canary-7b1d.example.com"
+
+
+def test_every_tool_is_built() -> None:
+    assert set(PYTHON) == set(choices("package_manager"))
+
+
+@dataclass(frozen=True)
+class App:
+    """What the tests need to know about the generated application."""
+
+    project: GeneratedProject
+    image: str
+
+    @property
+    def script(self) -> str:
+        return self.project.answers["distribution_name"]
+
+    @property
+    def import_name(self) -> str:
+        return self.project.answers["import_name"]
+
+    @property
+    def token_var(self) -> str:
+        return f"{self.import_name.upper()}_API_TOKEN"
+
+    def setting(self, name: str, value: str) -> list[str]:
+        """`run` options that set one of the application's settings."""
+        return ["--env", f"{self.import_name.upper()}_{name}={value}"]
+
+
+@pytest.fixture
+def built(oci_builder: OCIBuilder) -> Iterator[list[str]]:
+    """Images a test made, removed afterwards in the order listed (names, ids, layers).
+
+    Removing an image also removes the untagged layers only it used; the builder stage's
+    layers are not under the final image, so the dependency layer stays cached.
+    """
+    images: list[str] = []
+    yield images
+    oci_builder.remove_images(*images)
+
+
+@pytest.mark.parametrize("tool", list(PYTHON))
+def test_application_image(
+    copie: Copie,
+    template_dir: Path,
+    sandbox_workarounds: SandboxWorkarounds,
+    oci_builder: OCIBuilder,
+    built: list[str],
+    tool: str,
+) -> None:
+    project = generate(
+        copie,
+        template_dir,
+        sandbox_workarounds,
+        "application",
+        tool,
+        PYTHON[tool],
+        **ANSWERS.get(tool, {}),
+    )
+    app = App(project, f"localhost/keel-container-{tool}:{uuid.uuid4().hex[:12]}")
+    # A developer's local settings with a usable token: it must not reach the image.
+    (project.path / ".env").write_text(f"{app.token_var}={DOTENV_TOKEN}\n", encoding="utf-8")
+    oci_builder.ensure_base_images(project.path / "Dockerfile")
+    version = pyproject(project.path)["project"]["version"]
+
+    built.append(app.image)
+    oci_builder.build(project.path, app.image, build_args={"APP_VERSION": version}).check()
+    built.append(oci_builder.inspect_image(app.image)["Id"])
+
+    assert_metadata(oci_builder, app, version)
+    assert_runs_as_configured(oci_builder, app)
+    assert_only_the_environment_is_shipped(oci_builder, app)
+    builder_stage = f"{app.image}-builder"
+    oci_builder.build(project.path, builder_stage, target="builder").check()
+    try:
+        assert_build_context_is_the_allow_list(oci_builder, app, builder_stage)
+    finally:
+        oci_builder.untag(builder_stage)
+
+    # A change to the code alone: the dependency layer is reused, the code is new. New on
+    # every run (the greeting carries a nonce), so no earlier run's layer can stand in.
+    nonce = uuid.uuid4().hex[:8]
+    core = project.path / "src" / app.import_name / "core.py"
+    code = core.read_text(encoding="utf-8")
+    assert 'f"Hello, {cleaned}!"' in code
+    core.write_text(code.replace('f"Hello, {cleaned}!"', f'f"Howdy {nonce}, {{cleaned}}!"'))
+    rebuilt = oci_builder.build(project.path, app.image, build_args={"APP_VERSION": version})
+    built.extend(reversed(rebuilt.new_layers()))
+    rebuilt.check()
+    assert rebuilt.step(DEPENDENCY_STEP[tool]).cached, rebuilt.log
+    assert not rebuilt.step("COPY src").cached
+    greeting = oci_builder.run_container(
+        app.image, "--name", "Ada", options=["--env", f"{app.token_var}=x"]
+    )
+    assert greeting.stdout == f"Howdy {nonce}, Ada!\n", greeting.stderr
+
+
+def assert_metadata(builder: OCIBuilder, app: App, version: str) -> None:
+    """User, labels and HEALTHCHECK as the builder recorded them."""
+    document = builder.inspect_image(app.image)
+    config = document.get("Config") or {}
+    assert config.get("User") == f"{UID}:{UID}"
+    labels = config.get("Labels") or document.get("Labels") or {}
+    expected = {
+        "org.opencontainers.image.title": app.script,
+        "org.opencontainers.image.source": app.project.answers["repository_url"],
+        "org.opencontainers.image.version": version,
+        "org.opencontainers.image.licenses": pyproject(app.project.path)["project"]["license"],
+    }
+    assert expected.items() <= labels.items(), labels
+    assert builder.healthcheck(app.image) == ["CMD", app.script, "healthcheck"]
+
+
+def assert_runs_as_configured(builder: OCIBuilder, app: App) -> None:
+    """Non-root; greets with its secret; refuses clearly without it; passes its check."""
+    identity = builder.run_container(app.image, entrypoint="id")
+    assert identity.stdout.startswith(f"uid={UID}(app) gid={UID}(app)"), identity.stdout
+
+    greeting = builder.run_container(
+        app.image, "--name", "Ada", options=["--env", f"{app.token_var}=x"]
+    )
+    assert greeting.returncode == 0, greeting.stderr
+    assert greeting.stdout == "Hello, Ada!\n"
+
+    # No token (and no .env in the image to fall back on): one clear line, exit 2, and
+    # nothing of the other settings echoed.
+    missing = builder.run_container(app.image, options=app.setting("SERVICE_URL", URL_CANARY))
+    assert missing.returncode == 2, missing.stdout + missing.stderr
+    assert missing.stderr == f"Configuration error: set {app.token_var}.\n"
+    assert missing.stdout == ""
+    assert URL_CANARY not in missing.stdout + missing.stderr
+    assert DOTENV_TOKEN not in missing.stdout + missing.stderr
+
+    # The image's own HEALTHCHECK command, with the settings CI's image job gives it.
+    env_file = app.project.path / ".env.example"
+    health = builder.run_healthcheck(app.image, options=["--env-file", str(env_file)])
+    assert health.returncode == 0, health.stdout + health.stderr
+    assert health.stdout == "healthy\n"
+
+
+def assert_only_the_environment_is_shipped(builder: OCIBuilder, app: App) -> None:
+    """No .env, source tree, tests, dev tools or build tools; the app byte-compiled."""
+    files = [PurePosixPath(name.rstrip("/") or "/") for name in builder.list_image_files(app.image)]
+    assert [f for f in files if f.name == ".env"] == []
+    assert [f for f in files if f.is_relative_to("/app") and f != PurePosixPath("/app")] == []
+    assert [f for f in files if ".git" in f.parts or ".venv" in f.parts] == []
+    tools = [f for f in files if f.parent.name in {"bin", "sbin"} and f.name in BUILD_TOOLS]
+    assert tools == []
+    assert [f for f in files if f.is_relative_to("/opt/poetry")] == []
+
+    python = app.project.answers["python_version"]
+    site = PurePosixPath(f"/opt/venv/lib/python{python}/site-packages")
+    assert [f for f in files if f.parent == site and f.name in {"pytest", "mypy", "ruff"}] == []
+    assert site / app.import_name / "cli.py" in files
+    tag = python.replace(".", "")
+    assert site / app.import_name / "__pycache__" / f"cli.cpython-{tag}.pyc" in files
+
+
+def assert_build_context_is_the_allow_list(builder: OCIBuilder, app: App, stage: str) -> None:
+    """What .dockerignore let through, as the builder stage received it in /app."""
+    files = [PurePosixPath(name.rstrip("/")) for name in builder.list_image_files(stage)]
+    inside = [f.relative_to("/app") for f in files if f.is_relative_to("/app")]
+    top = {f.parts[0] for f in inside if f.parts}
+    lock = app.project.lock_files[0].name
+    expected = {"pyproject.toml", lock, "README.md", "LICENSE", "src"}
+    assert expected <= top, top
+    assert top - expected - BUILD_OUTPUTS == set(), top
+    assert [f for f in inside if f.name == ".env"] == []
