@@ -103,6 +103,17 @@ def test_every_combination_gets_clean_workflows_that_match_the_project(
     assert_ci_tests_the_supported_pythons(project)
     assert_actions_are_pinned_and_watched(project, template_dir)
     assert_ci_runs_the_project_s_own_commands(project, variant)
+    assert_uv_is_the_pinned_one(project, template_dir)
+
+
+def assert_uv_is_the_pinned_one(project: Path, template_dir: Path) -> None:
+    """Every setup-uv step installs the uv the Dockerfile copies and Keel's tests run."""
+    uv = pinned_tools(template_dir)["uv"]
+    assert uv == importlib.metadata.version("uv")
+    for name, workflow in workflows(project).items():
+        for _, step in steps(workflow):
+            if step.get("uses", "").startswith("astral-sh/setup-uv@"):
+                assert step["with"]["version"] == uv, name
 
 
 def assert_files_follow_the_answers(project: Path, variant: dict[str, Any]) -> None:
