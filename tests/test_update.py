@@ -68,14 +68,9 @@ def generate(
     ref: str,
     **given: str,
 ) -> GeneratedProject:
-    """Generate with tasks (applications lock), adapt to this machine, commit."""
+    """Generate version `ref` with tasks (applications lock), check the lock policy, commit."""
     path = copy_version(history, destination, ref, tasks=True, python_version=PYTHON, **given)
-    project = GeneratedProject(path, workarounds)
-    if project.adapt_to_sandbox() and project.is_application:
-        # The copy task could not lock here (see sandbox.py); lock in the harness.
-        project.lock()
-    project.git_init()
-    return project
+    return GeneratedProject(path, workarounds).settle()
 
 
 # --- what users do after generating ------------------------------------------------------

@@ -81,6 +81,23 @@ class GeneratedProject:
 
     # --- environment and lock --------------------------------------------------------
 
+    def settle(self) -> GeneratedProject:
+        """After `copier copy` with tasks: check the lock policy, then commit, as a user would.
+
+        Where this machine needs a workaround (see sandbox.py) the copy-time lock task could
+        not lock, and the harness locks instead.
+        """
+        changed = self.adapt_to_sandbox()
+        if self.is_application:
+            if changed:
+                self.lock()
+            assert all(p.exists() for p in self.lock_files), "the copy task made no lock"
+            assert self.lock_is_current()
+        else:
+            assert not any(p.exists() for p in self.lock_files)
+        self.git_init()
+        return self
+
     def adapt_to_sandbox(self) -> bool:
         """Apply this machine's workarounds to this copy (see tests/support/sandbox.py)."""
         if self.tool == "poetry":
@@ -207,15 +224,4 @@ def generate(
     assert result.exception is None, repr(result.exception)
     assert result.exit_code == 0
     assert result.project_dir is not None
-    project = GeneratedProject(result.project_dir, workarounds)
-    changed = project.adapt_to_sandbox()
-    if project.is_application:
-        if changed:
-            # The copy-time task could not lock here (see sandbox.py); lock in the harness.
-            project.lock()
-        assert all(p.exists() for p in project.lock_files), "the copy task made no lock"
-        assert project.lock_is_current()
-    else:
-        assert not any(p.exists() for p in project.lock_files)
-    project.git_init()
-    return project
+    return GeneratedProject(result.project_dir, workarounds).settle()
