@@ -18,7 +18,7 @@ from tests.support.toolchain import KEEL_BIN
 # What a template snapshot needs: Copier's config, the tree it renders, and what the config
 # points at (extensions, includes, tasks). Tests render from a snapshot outside git so each
 # render is a plain copy, not a clone of Keel's repository.
-TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes", "tasks")
+TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes", "tasks", "tools")
 
 
 def snapshot_template(destination: Path) -> Path:
