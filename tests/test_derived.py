@@ -7,7 +7,10 @@ would use. Each is refused with one sentence and nothing is written or run.
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +20,11 @@ import yaml
 from copier.errors import UserMessageError
 
 from extensions import derived
+from tests.conftest import snapshot_template
+from tests.support import tools
 from tests.support.history import TemplateHistory, copy_version, git
-from tests.support.questionnaire import ROOT, answers, asked, choices
-from tests.support.rendering import render
+from tests.support.questionnaire import ROOT, answers, asked, choices, kind_tool_pairs
+from tests.support.rendering import copy_template, pyproject, render
 from tests.support.toolchain import KEEL_BIN, tool_env
 
 # What a hostile preset would put in each kind of derived value.
@@ -103,14 +108,16 @@ def copier_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_data_file_and_preset_naming_a_derived_value_are_refused(tmp_path: Path, name: str) -> None:
+def test_data_file_and_preset_naming_a_derived_value_are_refused(
+    tmp_path: Path, template_dir: Path, name: str
+) -> None:
     """`--data-file` with Keel's own organisation preset plus one derived value, via the CLI."""
     preset = yaml.safe_load((ROOT / "presets" / "org-example.yml").read_text(encoding="utf-8"))
     preset.update(project_name="Preset Victim", **{name: hostile_value(name)})
     data_file = tmp_path / "preset.yml"
     data_file.write_text(yaml.safe_dump(preset), encoding="utf-8")
     result = copier_cli(
-        "copy", "--trust", "--defaults", "--data-file", data_file, ROOT, "out", cwd=tmp_path
+        "copy", "--trust", "--defaults", "--data-file", data_file, template_dir, "out", cwd=tmp_path
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1] == sentence(name)
@@ -163,3 +170,55 @@ def test_rendered_commands_are_the_tables(tmp_path: Path, template_dir: Path, to
     assert f"```console\n{block}\n{facts['run_pre_commit']} install\n```" in readme
     assert " && ".join(facts["lock"]) in readme
     assert "\n".join(facts["build"]) in readme
+
+
+def test_a_new_tool_is_a_table_row_a_folder_and_a_choice(tmp_path: Path) -> None:
+    """The contributing guide's recipe, done: a fourth tool (a twin of uv) needs its row, its
+    folder and its choice, and the template renders it with nothing else touched."""
+    template = snapshot_template(tmp_path / "template")
+    shutil.copytree(template / "tools" / "uv", template / "tools" / "twin")
+    row = tomllib.loads((template / "tools" / "tools.toml").read_text(encoding="utf-8"))["uv"]
+    with (template / "tools" / "tools.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[twin]\n")
+        for key, value in {**row, "label": "twin"}.items():
+            handle.write(f"{key} = {json.dumps(value)}\n")
+    config = template / "copier.yml"
+    text = config.read_text(encoding="utf-8")
+    assert text.count("    uv: uv\n") == 1
+    config.write_text(
+        text.replace("    uv: uv\n", "    uv: uv\n    twin: twin\n"), encoding="utf-8"
+    )
+
+    project = copy_template(
+        tmp_path / "project", template, {"project_kind": "application", "package_manager": "twin"}
+    )
+    data = pyproject(project)
+    assert data["build-system"]["build-backend"] == row["build_backend"]
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(row["install_locked"]) in readme
+    assert (project / row["lock_files"][0]).name in (project / ".dockerignore").read_text(
+        encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(("kind", "tool"), kind_tool_pairs())
+def test_after_copy_message_gives_the_readme_s_commands(
+    tmp_path: Path, template_dir: Path, kind: str, tool: str
+) -> None:
+    """The after-copy message and the README show one set of install and test commands."""
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--skip-tasks",
+        "--data", "project_name=Keel Sample",
+        "--data", f"project_kind={kind}",
+        "--data", f"package_manager={tool}",
+        template_dir, "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    message = result.stderr.split("Next steps:", 1)[1].splitlines()
+    shown = [line.strip() for line in message if line.startswith("  ")]
+    facts = tools.facts(tool, "3.11" if kind == "library" else "3.13")
+    install = facts["install" if kind == "library" else "install_locked"]
+    assert shown[2:] == [*install, f"{facts['run']} pytest"]
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(install) in readme
+    assert f"{facts['run']} pytest" in readme

@@ -18,6 +18,7 @@ import copier
 import copier._main
 import pytest
 
+from tests.support import tools
 from tests.support.history import (
     TemplateHistory,
     conflicted_files,
@@ -38,17 +39,7 @@ pytestmark = pytest.mark.update
 # The update tier is about Copier, not interpreters (the end-to-end tier spreads those), so
 # every project here runs on one Python.
 PYTHON = "3.11"
-BACKENDS = {
-    "uv": "uv_build",
-    "poetry": "poetry.core.masonry.api",
-    "setuptools": "setuptools.build_meta",
-}
-LOCK_FILES = {
-    "uv": {"uv.lock"},
-    "poetry": {"poetry.lock"},
-    "setuptools": {"requirements.lock", "requirements-dev.lock"},
-}
-ALL_LOCK_FILES = set().union(*LOCK_FILES.values())
+ALL_LOCK_FILES = tools.all_lock_files()
 
 
 @pytest.fixture(scope="session")
@@ -313,10 +304,10 @@ def test_overlapping_edit_is_marked_inline_and_reported(
 
 # --- switching package manager or kind after generation ---------------------------------
 
+# A cycle through the table: every tool is left once and reached once.
 APPLICATION_SWITCHES = [
-    pytest.param("uv", "poetry", id="uv-to-poetry"),
-    pytest.param("poetry", "setuptools", id="poetry-to-setuptools"),
-    pytest.param("setuptools", "uv", id="setuptools-to-uv"),
+    pytest.param(old, new, id=f"{old}-to-{new}")
+    for old, new in zip(tools.names(), [*tools.names()[1:], tools.names()[0]], strict=True)
 ]
 
 
@@ -332,24 +323,22 @@ def test_switches_visit_every_tool() -> None:
 def assert_follows_tool(project: GeneratedProject, tool: str) -> None:
     """An application's backend, tool config, locks and README are `tool`'s; its code stays."""
     data = pyproject(project.path)
-    assert data["build-system"]["build-backend"] == BACKENDS[tool]
-    tables = data.get("tool", {})
-    assert ("build-backend" in tables.get("uv", {})) is (tool == "uv")
-    assert ("packages" in tables.get("poetry", {})) is (tool == "poetry")
-    assert ("setuptools" in tables) is (tool == "setuptools")
-    assert (project.path / "poetry.toml").exists() is (tool == "poetry")
-    assert {name for name in ALL_LOCK_FILES if (project.path / name).exists()} == LOCK_FILES[tool]
+    facts = tools.facts(tool, PYTHON)
+    assert data["build-system"]["build-backend"] == facts["build_backend"]
+    for other in tools.names():
+        table: Any = data
+        for key in tools.facts(other)["tool_table"].split("."):
+            table = table.get(key, {}) if isinstance(table, dict) else {}
+        assert bool(table) is (other == tool), other
+        for config_file in tools.facts(other)["config_files"]:
+            assert (project.path / config_file).exists() is (other == tool)
+    lock_files = set(facts["lock_files"])
+    assert {name for name in ALL_LOCK_FILES if (project.path / name).exists()} == lock_files
     # The README's template sections follow the tool; the user's section stays.
     readme = (project.path / "README.md").read_text(encoding="utf-8")
     assert USER_README in readme
-    locked_install = {
-        "uv": "uv sync --locked",
-        "poetry": "poetry sync",
-        "setuptools": "--require-hashes -r requirements-dev.lock",
-    }
-    assert locked_install[tool] in readme
-    lock_prefix = {"uv": "uv lock", "poetry": "poetry lock", "setuptools": "uv pip compile"}
-    assert project.lock_command().startswith(lock_prefix[tool])
+    assert "\n".join(facts["install_locked"]) in readme
+    assert project.lock_command() == " && ".join(facts["lock"])
     assert DEPENDENCY in dependencies(project)
     module = project.path / "src" / "keel_sample" / "dump.py"
     assert module.read_text(encoding="utf-8") == USER_MODULE
@@ -381,7 +370,7 @@ def test_switching_package_manager_moves_an_application_to_the_new_tool(
     update(project.path, "v1.1.0", package_manager=new)
 
     out = capfd.readouterr().out
-    for name in sorted(LOCK_FILES[old]):
+    for name in sorted(tools.facts(old)["lock_files"]):
         assert f"Keel: removed {name}: the project now uses {new}, not {old}." in out
     assert conflicted_files(project.path) == []
     if project.adapt_to_sandbox():
