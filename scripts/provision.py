@@ -49,13 +49,15 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+import jinja2
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support import toolchain  # noqa: E402
 from tests.support.oci import ENGINE_ENV, OCIBuilder, load_builder  # noqa: E402
 from tests.support.questionnaire import choices  # noqa: E402
 from tests.support.toolchain import KEEL_BIN, python_for  # noqa: E402
-from tests.support.workflows import pinned_tools  # noqa: E402
 
 CACHE = ENGINE_ENV.parent
 
@@ -123,25 +125,11 @@ def say(message: str) -> None:
 
 
 def run(
-    command: Sequence[str | os.PathLike[str]],
-    *,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 600,
+    command: Sequence[str | Path], *, env: Mapping[str, str] | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, capturing its output; a timeout becomes a failed result, not a hang."""
-    try:
-        return subprocess.run(
-            [os.fspath(part) for part in command],
-            env=dict(env) if env is not None else None,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(
-            [os.fspath(p) for p in command], 124, "", f"timed out after {timeout}s"
-        )
+    """Run a command in this environment (or ``env``), capturing its output; never raises
+    for its exit status (see ``check``)."""
+    return toolchain.run(command, ROOT, env=env or os.environ, check=False, timeout=timeout)
 
 
 def check(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -347,10 +335,21 @@ def registry_reachable(registry: str, timeout: float = 3.0) -> bool:
         return False
 
 
+def pinned_uv() -> str:
+    """The uv version includes/workflow_pins.jinja pins for the generated Dockerfile.
+
+    tests.support.workflows.pinned_tools reads the same table, but importing that module
+    (Copier, check-jsonschema) takes seconds, more than a whole warm run of this script.
+    """
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(ROOT))
+    pins = vars(environment.get_template("includes/workflow_pins.jinja").module)
+    return str(pins["tools"]["uv"])
+
+
 def wanted_images() -> dict[str, str]:
-    """Image -> the Python version it needs (\"\" for uv's), read from Keel's own sources."""
+    """Image -> the Python version it needs ("" for uv's), read from Keel's own sources."""
     images = {f"docker.io/library/python:{v}-slim": v for v in choices("python_version")}
-    images[f"ghcr.io/astral-sh/uv:{pinned_tools(ROOT)['uv']}"] = ""
+    images[f"ghcr.io/astral-sh/uv:{pinned_uv()}"] = ""
     return images
 
 
@@ -380,7 +379,7 @@ def build_uv_stand_in(builder: OCIBuilder, uv_version: str, image: str) -> None:
     with tempfile.TemporaryDirectory(prefix="uv-", dir=CACHE) as tmp:
         context = Path(tmp)
         target = context / "wheel"
-        install: list[str | os.PathLike[str]] = [KEEL_BIN / "uv", "pip", "install", "--quiet"]
+        install: list[str | Path] = [KEEL_BIN / "uv", "pip", "install", "--quiet"]
         install += ["--no-deps", "--target", target, "--python", sys.executable]
         check(run([*install, f"uv=={uv_version}"]))
         for binary in ("uv", "uvx"):
@@ -565,8 +564,8 @@ def download_pip() -> Path:
     if found:
         return found[0]
     pip = f"pip=={STAND_IN_PIP_VERSION}"
-    uvx: list[str | os.PathLike[str]] = [KEEL_BIN / "uvx", "--quiet", "--python", sys.executable]
-    download: list[str | os.PathLike[str]] = ["download", "--quiet", "--no-deps", "--dest", wheels]
+    uvx: list[str | Path] = [KEEL_BIN / "uvx", "--quiet", "--python", sys.executable]
+    download: list[str | Path] = ["download", "--quiet", "--no-deps", "--dest", wheels]
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     check(run([*uvx, "--from", pip, "pip", *download, "--only-binary=:all:", pip], env=env))
     return sorted(wheels.glob(f"pip-{STAND_IN_PIP_VERSION}-*.whl"))[0]
@@ -623,7 +622,7 @@ def main() -> int:
                 except ProvisioningFailed as exc:
                     unavailable.append(image)
                     say(f"{image}: not available: {exc}")
-    except ProvisioningFailed as exc:
+    except (ProvisioningFailed, subprocess.TimeoutExpired) as exc:
         say(f"failed: {exc}")
         return 1
     took = f"done in {time.monotonic() - started:.1f} s"
