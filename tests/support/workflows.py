@@ -118,7 +118,7 @@ def check_jsonschema(*args: str | Path) -> tuple[int, str]:
 def gate(project: Path) -> list[Finding]:
     """Everything the linters and the policy report on the project's .github/; [] = clean."""
     shellcheck = shutil.which("shellcheck")
-    assert shellcheck, "shellcheck is needed (apt-get install shellcheck; .ci/run installs it)"
+    assert shellcheck, "shellcheck is needed (scripts/provision.py installs it)"
     files = workflow_files(project)
     assert files, f"no workflows in {project}"
     checks: dict[str, list[str | Path]] = {
