@@ -2,6 +2,7 @@
 
 Builds run on a copy of zensical.toml and docs/ (Zensical writes its site and cache inside
 the project folder), through scripts/build_docs.py, exactly as a contributor builds them.
+The reference is also committed, so links to it work on a forge; a test keeps it current.
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ def test_reference_shows_default_and_choices(site: Path, question: str) -> None:
     if "choices" in spec:
         for value in choices(question):
             assert f"- `{value}`" in body
+
+
+def test_committed_reference_is_current(site: Path) -> None:
+    """Docs link to the page, so it is committed; it must be what the build writes now."""
+    generated = (site / REFERENCE).read_text(encoding="utf-8")
+    committed = (ROOT / REFERENCE).read_text(encoding="utf-8")
+    assert committed == generated, (
+        f"{REFERENCE} is stale: run `uv run python scripts/build_docs.py --reference-only` "
+        "and commit the result"
+    )
 
 
 def test_every_derived_value_is_in_the_reference(site: Path) -> None:
