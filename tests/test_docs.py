@@ -17,7 +17,6 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import copier
 import pytest
 import yaml
 from jinja2 import nodes
@@ -25,6 +24,7 @@ from jinja2 import nodes
 from extensions import derived
 from keel.questionnaire import Questionnaire, Rejection, examples, load
 from tests.support.questionnaire import ROOT, asked, choices
+from tests.support.rendering import copy_template
 
 BUILD_SCRIPT = ROOT / "scripts" / "build_docs.py"
 REFERENCE = Path("docs/reference/questions.md")
@@ -138,16 +138,7 @@ def test_shown_refusal_is_what_copier_says(
     predicted = load().refusal(given)
     assert predicted is not None, f"{rejection.id} is accepted"
     with pytest.raises(ValueError, match=r"^Validation error") as refused:
-        copier.run_copy(
-            str(template_dir),
-            tmp_path / "out",
-            data=given,
-            defaults=True,
-            unsafe=True,
-            quiet=True,
-            skip_tasks=True,
-            pretend=True,
-        )
+        copy_template(tmp_path / "out", template_dir, {rejection.question: rejection.answer})
     assert str(refused.value) == predicted.message
     assert rejection.expect in predicted.sentence
 
