@@ -25,6 +25,7 @@ from tests.support.rendering import load_yaml, pyproject, render
 from tests.support.toolchain import run
 from tests.support.workflows import (
     PINNED_USES,
+    WRITE_SCOPES,
     console_lines,
     contains,
     dockerfile_args,
@@ -252,6 +253,15 @@ def untrusted_input_in_a_script(project: Path, pins: dict[str, str]) -> None:
     )
 
 
+def widen_a_job_s_permissions(project: Path, pins: dict[str, str]) -> None:
+    """(d) A job that only reads the code granted `contents: write`, with a reassuring comment."""
+    edit(
+        project / ".github" / "workflows" / "ci.yml",
+        "      contents: read\n",
+        "      contents: write  # push the coverage badge\n",
+    )
+
+
 MUTATIONS: list[tuple[Mutation, dict[str, str]]] = [
     # The tools that must each catch it, with a word their report must contain.
     (pin_to_a_tag, {"zizmor": "unpinned-uses", "policy": "actions/checkout@v"}),
@@ -260,6 +270,7 @@ MUTATIONS: list[tuple[Mutation, dict[str, str]]] = [
         untrusted_input_in_a_script,
         {"actionlint": "untrusted", "zizmor": "template-injection", "policy": "run:"},
     ),
+    (widen_a_job_s_permissions, {"policy": "job lint: `contents: write` is not in WRITE_SCOPES"}),
 ]
 
 
@@ -285,6 +296,25 @@ def test_the_gate_fails_when_a_rule_is_broken(
     for tool, word in caught_by.items():
         reports = [f.detail for f in findings if f.tool == tool]
         assert any(word in report for report in reports), (tool, word, findings)
+
+
+def test_every_write_grant_is_for_a_job_that_exists(
+    tmp_path: Path, template_dir: Path, clean_library: Path
+) -> None:
+    """WRITE_SCOPES names real jobs: the policy checks an entry only where its job renders.
+
+    The library has every workflow but the image release; an application with a container
+    has that one.
+    """
+    application = render(tmp_path / "app", template_dir, project_kind="application", docker=True)
+    jobs = {
+        (name, job)
+        for project in (clean_library, application)
+        for name, workflow in workflows(project).items()
+        for job in workflow["jobs"]
+    }
+    assert set(WRITE_SCOPES) <= jobs, set(WRITE_SCOPES) - jobs
+    assert all(why.strip() for scopes in WRITE_SCOPES.values() for why in scopes.values())
 
 
 # --- the scheduled template update fails loudly on conflicts -------------------------------
