@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 from pytest_copie.plugin import Copie
 
+from tests.support import tools
 from tests.support.oci import OCIBuilder, made_by, require_provisioned
 from tests.support.projects import GeneratedProject, generate
 from tests.support.questionnaire import choices
@@ -27,16 +28,12 @@ from tests.support.sandbox import SandboxWorkarounds
 pytestmark = pytest.mark.container
 
 # One Python per tool, each installed here, spread so every one is built into an image.
-PYTHON = {"uv": "3.11", "poetry": "3.12", "setuptools": "3.13"}
+PYTHONS = ("3.11", "3.12", "3.13")
+PYTHON = {tool: PYTHONS[i % len(PYTHONS)] for i, tool in enumerate(tools.names())}
 # One project's URL needs escaping in its LABEL; the real builder must read it back as is.
-ANSWERS = {"setuptools": {"repository_url": 'https://example.com/o/say-"hi"-for-$5-${HOME}'}}
-# The build step that installs the locked dependencies, by a word only it has, and the
-# one that copies the code in, as the images' layer history records them.
-DEPENDENCY_STEP = {
-    "uv": "--no-install-project",
-    "poetry": "poetry sync",
-    "setuptools": "--require-hashes",
-}
+ANSWERS = {tools.names()[-1]: {"repository_url": 'https://example.com/o/say-"hi"-for-$5-${HOME}'}}
+# The build step that installs the locked dependencies is the table's
+# `image_dependency_step`; this one copies the code in, as the layer history records them.
 CODE_STEP = "./src"
 UID = 10001
 BUILD_TOOLS = {"uv", "uvx", "poetry", "gcc", "cc", "c++", "g++", "make", "ld"}
@@ -143,7 +140,7 @@ def test_application_image(
     oci_builder.build(project.path, app.image, build_args={"APP_VERSION": version}).check()
     oci_builder.build(project.path, rebuilt_stage, target="builder").check()
     after = oci_builder.layers(rebuilt_stage)
-    dependencies = DEPENDENCY_STEP[tool]
+    dependencies = tools.facts(tool)["image_dependency_step"]
     assert made_by(after, dependencies) == made_by(before, dependencies)
     assert made_by(after, CODE_STEP) != made_by(before, CODE_STEP)
     greeting = oci_builder.run_container(
