@@ -166,7 +166,7 @@ def test_rendered_commands_are_the_tables(tmp_path: Path, template_dir: Path, to
             "import_name": "keel_sample",
         },
     )
-    block = "\n".join(facts["install_locked"])
+    block = "\n".join([*facts["environment"], *facts["install_locked"]])
     assert f"```console\n{block}\n{facts['run_pre_commit']} install\n```" in readme
     assert " && ".join(facts["lock"]) in readme
     assert "\n".join(facts["build"]) in readme
@@ -217,7 +217,7 @@ def test_after_copy_message_gives_the_readme_s_commands(
     message = result.stderr.split("Next steps:", 1)[1].splitlines()
     shown = [line.strip() for line in message if line.startswith("  ")]
     facts = tools.facts(tool, "3.11" if kind == "library" else "3.13")
-    install = facts["install" if kind == "library" else "install_locked"]
+    install = [*facts["environment"], *facts["install" if kind == "library" else "install_locked"]]
     assert shown[2:] == [*install, f"{facts['run']} pytest"]
     readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "\n".join(install) in readme

@@ -62,6 +62,16 @@ def test_generated_project_is_green_end_to_end(
     status = project.sh("git", "status", "--porcelain").stdout
     assert status == "", status
 
+    # Git hooks, installed as the README says, work from any shell (nothing activated): a
+    # commit runs them all with the project's own tools.
+    project.shell(f"{project.facts['run_pre_commit']} install")
+    core = project.path / "src" / "keel_sample" / "core.py"
+    core.write_text(core.read_text(encoding="utf-8") + "\n\n# Touched by a commit.\n")
+    project.sh("git", "add", "-A")
+    committed = project.sh("git", "commit", "-m", "Touch the code", check=False)
+    assert committed.returncode == 0, committed.stdout + committed.stderr
+    assert "ruff check" in committed.stdout + committed.stderr
+
     sdist, wheel = project.build()
     run([KEEL_BIN / "twine", "check", "--strict", sdist, wheel], project.path)
 

@@ -99,7 +99,7 @@ def test_every_combination_renders_a_valid_project(
     hooks = load_yaml(project / ".pre-commit-config.yaml")
     system_hooks = [h for r in hooks["repos"] for h in r["hooks"] if h.get("language") == "system"]
     assert {h["id"] for h in system_hooks} == {"ruff-check", "ruff-format", "mypy"}
-    assert all(h["entry"].startswith(tools.facts(tool)["run"] + " ") for h in system_hooks)
+    assert all(h["entry"].startswith(tools.facts(tool)["hook_run"] + " ") for h in system_hooks)
 
     # The answers file records exactly what was asked (a question skipped by its `when`,
     # such as `docker` for a library, is not recorded).
@@ -185,3 +185,32 @@ def test_every_valid_distribution_name_is_one_toml_key(
     import_name = load_yaml(project / ".copier-answers.yml")["import_name"]
     assert pyproject(project)["project"]["scripts"] == {name: f"{import_name}.cli:main"}
     assert_lint_clean(project)
+
+
+def test_conflict_hook_refuses_markers_but_not_heading_underlines(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    """The generated check-merge-conflict hook, run by pre-commit: a reStructuredText or
+    Markdown heading underlined with `=======` passes, an update's markers do not."""
+    project = render(tmp_path / "p", template_dir)
+    (project / "docs").mkdir()
+    heading = project / "docs" / "index.rst"
+    heading.write_text("Title\n=======\n\nText.\n", encoding="utf-8")
+    marked = project / "docs" / "notes.md"
+    marked.write_text(
+        "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n",
+        encoding="utf-8",
+    )
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "check-merge-conflict", "--files"]
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    clean = subprocess.run(
+        [*pre_commit, "docs/index.rst"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert clean.returncode == 0, clean.stdout
+    dirty = subprocess.run(
+        [*pre_commit, "docs/notes.md"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert dirty.returncode == 1, dirty.stdout
+    assert "docs/notes.md:1:<<<<<<< before updating" in dirty.stdout
+    assert "docs/notes.md:5:>>>>>>> after updating" in dirty.stdout

@@ -173,7 +173,7 @@ def assert_ci_runs_the_project_s_own_commands(project: Path, variant: dict[str, 
     tool, kind = variant["package_manager"], variant["project_kind"]
     ci = workflows(project)["ci.yml"]
     readme = console_lines(project / "README.md")
-    install = tools.install_lines(tool, locked=kind == "application")
+    install = tools.install_lines(tool, locked=kind == "application", environment=False)
     assert set(install) <= readme
     run_prefix = tools.facts(tool)["run"]
     pre_commit = tools.facts(tool)["run_pre_commit"]

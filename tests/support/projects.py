@@ -34,10 +34,12 @@ class GeneratedProject:
     def __post_init__(self) -> None:
         # uv picks this interpreter for every command, as `.python-version` asks.
         self.env["UV_PYTHON"] = str(self.python)
-        # The README says "you need Python X.Y" and then runs `python`: a user's `python` is
-        # that interpreter. Test logic, not a workaround: it picks which Python is `python`.
+        # The README says "you need Python X.Y" and runs `pythonX.Y`: a user has it on PATH.
+        # Test logic, not a workaround: tests find interpreters explicitly (toolchain.py), not
+        # through pyenv's shims, which fail for versions not selected.
         python_bin = Path(tempfile.mkdtemp(prefix="keel-python-"))
         (python_bin / "python").symlink_to(self.python)
+        (python_bin / f"python{self.answers['python_version']}").symlink_to(self.python)
         self.env["PATH"] = f"{python_bin}:{self.env['PATH']}"
 
     @property
@@ -158,7 +160,7 @@ class GeneratedProject:
         """Install exactly as the generated README says (locked for applications)."""
         self.choose_interpreter()
         lines = self.facts["install_locked" if self.is_application else "install"]
-        return self.shell(*lines, check=check)
+        return self.shell(*self.facts["environment"], *lines, check=check)
 
     # --- the project's own checks ----------------------------------------------------
 

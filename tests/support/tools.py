@@ -29,10 +29,15 @@ def facts(tool: str, python_version: str = "3.13", **fields: str) -> dict[str, A
     return derived.manager_facts(tool, answers)
 
 
-def install_lines(tool: str, *, locked: bool, python_version: str = "3.13") -> list[str]:
-    """The README's development install: locked for an application, plain for a library."""
+def install_lines(
+    tool: str, *, locked: bool, python_version: str = "3.13", environment: bool = True
+) -> list[str]:
+    """The README's development install: locked for an application, plain for a library;
+    with the lines that make the environment first, unless `environment=False` (CI makes
+    its own)."""
     row = facts(tool, python_version)
-    return list(row["install_locked"] if locked else row["install"])
+    made = list(row["environment"]) if environment else []
+    return made + list(row["install_locked"] if locked else row["install"])
 
 
 def all_lock_files() -> set[str]:
@@ -44,7 +49,8 @@ def command_heads(tool: str) -> set[tuple[str, ...]]:
     """The first two words of every command line `tool`'s projects run (install, lock, build,
     run), for telling one tool's commands from another's."""
     row = facts(tool)
-    lines = [*row["install"], *row["install_locked"], *row["lock"], *row["build"]]
+    lines = [*row["environment"], *row["install"], *row["install_locked"], *row["lock"]]
+    lines += row["build"]
     lines += [row["run"], row["run_pre_commit"], *row["check_lock"], *row["lowest"]]
     return {tuple(line.split()[:2]) for line in lines}
 
