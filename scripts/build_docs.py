@@ -334,11 +334,18 @@ def message(env: jinja2.Environment, text: str) -> str:
     )
     out, position = [], 0
     for match in variable.finditer(text):
-        out.append(prose(text[position : match.start()]))
+        out.append(_spaced(text[position : match.start()]))
         out.append(code(match.group(0)))
         position = match.end()
-    out.append(prose(text[position:]))
-    return "".join(out)
+    out.append(_spaced(text[position:]))
+    return "".join(out).strip()
+
+
+def _spaced(text: str) -> str:
+    """prose(), keeping one space where the text met an inserted value with a space."""
+    before = " " if text[:1].isspace() else ""
+    after = " " if text[-1:].isspace() and text.strip() else ""
+    return before + prose(text) + after if text.strip() else (" " if text else "")
 
 
 def yaml_text(value: object) -> str:
