@@ -56,11 +56,12 @@ class Prompt:
         return output
 
 
-@pytest.fixture
-def prompt(template_dir: Path, tmp_path: Path) -> Iterator[Prompt]:
-    """`copier copy` on the template, started and waiting for the first question."""
-    destination = tmp_path / "project"
+def start_copy(template_dir: Path, home: Path, destination: Path, typed: tuple[str, ...]) -> Prompt:
+    """`copier copy` with every question but `typed` answered by --data, run as a user whose
+    home (and git identity) is `home`."""
     every = answers(
+        distribution_name="keel-sample",
+        import_name="keel_sample",
         project_kind="library",
         package_manager="uv",
         python_version="3.11",
@@ -70,13 +71,11 @@ def prompt(template_dir: Path, tmp_path: Path) -> Iterator[Prompt]:
         repository_name="sample",
         repository_url="https://github.com/keel-org/sample",
     )
-    given = {k: v for k, v in every.items() if k not in TYPED}
-    assert set(given) | set(TYPED) == set(asked()), "every other question is answered"
-    home = tmp_path / "home"
-    home.mkdir()
+    given = {k: v for k, v in every.items() if k not in typed}
+    assert set(given) | set(typed) == set(asked()), "every other question is answered"
     env = {
         **os.environ,
-        "HOME": str(home),  # no git identity: defaults are Keel's own
+        "HOME": str(home),
         "GIT_CONFIG_NOSYSTEM": "1",
         "TERM": "xterm",
         "PROMPT_TOOLKIT_NO_CPR": "1",
@@ -90,11 +89,20 @@ def prompt(template_dir: Path, tmp_path: Path) -> Iterator[Prompt]:
         timeout=60,
         dimensions=(40, 250),
     )
+    return Prompt(child, destination)
+
+
+@pytest.fixture
+def prompt(template_dir: Path, tmp_path: Path) -> Iterator[Prompt]:
+    """The name questions typed, as a user with no git identity (Keel's own defaults)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    session = start_copy(template_dir, home, tmp_path / "project", TYPED)
     try:
-        yield Prompt(child, destination)
+        yield session
     finally:
-        if child.isalive():
-            child.terminate(force=True)
+        if session.child.isalive():
+            session.child.terminate(force=True)
 
 
 @pytest.mark.parametrize(
@@ -188,3 +196,22 @@ def test_a_transliterated_name_is_offered_and_accepted_with_enter(
         "cafe-strasse",
         "cafe_strasse",
     )
+
+
+def test_an_invalid_git_email_is_not_offered_as_the_default(
+    template_dir: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\temail = me@localhost\n", encoding="utf-8")
+    prompt = start_copy(template_dir, home, tmp_path / "project", ("author_email",))
+    try:
+        prompt.expect('None is suggested: git\'s user.email, "me@localhost", is not a valid')
+        prompt.answer("me@localhost")
+        prompt.expect('"me@localhost" is not a valid email address')
+        prompt.answer("me@example.org")
+        prompt.finish()
+    finally:
+        if prompt.child.isalive():
+            prompt.child.terminate(force=True)
+    assert load_yaml(prompt.destination / ".copier-answers.yml")["author_email"] == "me@example.org"
