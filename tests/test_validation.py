@@ -20,6 +20,7 @@ from extensions.validation import (
 )
 from tests.support.questionnaire import answers, asked, kind_tool_pairs
 from tests.support.rendering import load_yaml, pyproject, render, render_with_copie
+from tests.support.toolchain import KEEL_BIN, run
 from tests.test_render import assert_lint_clean
 
 CONTROL = "must not contain control characters (such as NUL, ESC or DEL)."
@@ -534,3 +535,33 @@ def test_awkward_but_valid_text_is_accepted(
 ) -> None:
     project = render(tmp_path / "p", template_dir, **{question: value})
     assert load_yaml(project / ".copier-answers.yml")[question] == value
+
+
+def test_unquoted_python_version_is_one_line_from_the_cli(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    """Copier's CLI prints this refusal as one line (a validator's would end a traceback)."""
+    data_file = tmp_path / "answers.yml"
+    data_file.write_text("python_version: 3.10\n", encoding="utf-8")
+    destination = tmp_path / "p"
+    given = [f"--data={k}={v}" for k, v in answers().items()]
+    result = run(
+        [
+            KEEL_BIN / "copier",
+            "copy",
+            "--trust",
+            "--defaults",
+            f"--data-file={data_file}",
+            *given,
+            template_dir,
+            destination,
+        ],
+        tmp_path,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "python_version was read as the number 3.1 (YAML reads an unquoted 3.10 as 3.1); "
+        'quote the version, e.g. python_version: "3.13".'
+    )
+    assert not destination.exists()
