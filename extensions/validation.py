@@ -237,7 +237,6 @@ class ValidationExtension(Extension):
         environment.globals["project_name_limit"] = PROJECT_NAME_LIMIT
         environment.globals["summary_limit"] = SUMMARY_LIMIT
         environment.globals["first_copyright_year"] = FIRST_YEAR
-        environment.globals["last_copyright_year"] = last_copyright_year
         environment.globals["given_answer"] = given_answer
         environment.globals["refuse"] = refuse
         environment.tests["lost_trailing_zero"] = lost_trailing_zero

@@ -8,10 +8,11 @@ Each kind × tool pair is generated once to warm the tool caches, then measured:
 (tasks included, so applications are locked), and generated → green (install with the
 project's tool, then its tests).
 
---containers builds each tool's application image with tests/support/oci.py: its size next
-to its base image's, a cold build (no layers, empty cache mounts; base images stay), and a
-rebuild after a change to the code alone. It empties the builder's layer cache, so the next
-container-tier run starts cold too.
+--containers builds each tool's application image with tests/support/oci.py, on the builder
+and base images scripts/provision.py provided: its size next to its base image's, a cold
+build (no layers, empty cache mounts; base images stay), and a rebuild after a change to the
+code alone. It empties the builder's layer cache, so the next container-tier run starts cold
+too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ import copier  # noqa: E402
 from plumbum import local  # noqa: E402
 
 from tests.conftest import snapshot_template  # noqa: E402
-from tests.support.oci import OCIBuilder, find_builder  # noqa: E402
+from tests.support.oci import (  # noqa: E402
+    PROVISION_COMMAND,
+    OCIBuilder,
+    base_images,
+    load_builder,
+)
 from tests.support.projects import GeneratedProject  # noqa: E402
 from tests.support.questionnaire import answers, kind_tool_pairs  # noqa: E402
 from tests.support.sandbox import SandboxWorkarounds  # noqa: E402
@@ -80,7 +86,11 @@ def image_figures(
     project = GeneratedProject(destination, workarounds)
     if project.adapt_to_sandbox():
         project.lock()
-    base_image, *_ = builder.ensure_base_images(destination / "Dockerfile")
+    missing = builder.missing_images(destination / "Dockerfile")
+    if missing:
+        msg = f"{', '.join(missing)} not provisioned; run `{PROVISION_COMMAND}`"
+        raise SystemExit(msg)
+    base_image, *_ = base_images(destination / "Dockerfile")
     tag = f"localhost/keel-benchmark-{tool}:cold"
     builder.remove_images(tag)
     builder.prune_dangling()
@@ -95,9 +105,9 @@ def image_figures(
 
 
 def containers(base: Path, template: Path, workarounds: SandboxWorkarounds) -> None:
-    builder = find_builder()
+    builder = load_builder()
     if isinstance(builder, str):
-        print(f"containers: no OCI builder ({builder})")
+        print(f"containers: {builder}; run `{PROVISION_COMMAND}`")
         return
     header = f"{'image (Python ' + PYTHON['application'] + ')':<26}"
     print(f"{header}{'size':>12}{'base':>12}{'cold build':>12}{'code-only rebuild':>19}")

@@ -60,7 +60,13 @@ def render_all(destination: Path) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         template = snapshot_template(Path(scratch) / "template")
         for name, data in scenarios().items():
-            copy_template(destination / name, template, data)
+            project = copy_template(destination / name, template, data)
+            # The snapshot's temporary path is the one line that differs on every run.
+            answers = project / ".copier-answers.yml"
+            answers.write_text(
+                answers.read_text(encoding="utf-8").replace(str(template), "<template>"),
+                encoding="utf-8",
+            )
     return len(scenarios())
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from plumbum import local
 
-from tests.support.oci import OCIBuilder, find_builder
+from tests.support.oci import OCIBuilder, load_builder, require_provisioned
 from tests.support.questionnaire import ROOT
 from tests.support.sandbox import SandboxWorkarounds
 from tests.support.toolchain import KEEL_BIN
@@ -18,7 +18,7 @@ from tests.support.toolchain import KEEL_BIN
 # What a template snapshot needs: Copier's config, the tree it renders, and what the config
 # points at (extensions, includes, tasks). Tests render from a snapshot outside git so each
 # render is a plain copy, not a clone of Keel's repository.
-TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes", "tasks")
+TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "includes", "tasks", "tools")
 
 
 def snapshot_template(destination: Path) -> Path:
@@ -72,17 +72,12 @@ def sandbox_workarounds() -> SandboxWorkarounds:
 
 @pytest.fixture(scope="session")
 def oci_builder() -> OCIBuilder:
-    """An engine that builds and runs images (tests/support/oci.py), for the container tier.
+    """The OCI builder scripts/provision.py set up (tests/support/oci.py drives it).
 
-    The container tier's environment workarounds live in oci.py, next to the engine they
-    serve: podman's configuration, and stand-in base images (`python:X.Y-slim`, uv's
-    image), which oci.py builds only when the registry that serves the real image is
-    unreachable; anywhere else the real images are pulled. Skips, saying why, only when no
-    builder can be had at all, and never in CI (`CI` set): there that is a failure.
+    The tests assume a provisioned machine, as they assume git: where the script has not
+    run, this fails under CI (`CI` set) and skips elsewhere, naming the command to run.
     """
-    builder = find_builder()
+    builder = load_builder()
     if isinstance(builder, str):
-        if os.environ.get("CI"):
-            pytest.fail(f"no OCI builder in CI: {builder}")
-        pytest.skip(f"no OCI builder: {builder}")
+        require_provisioned(builder)
     return builder

@@ -4,8 +4,8 @@ Generated like the end-to-end tier (tasks included, so the committed lock is rea
 from its own Dockerfile and .dockerignore, then run: the user, the entry point with and
 without its required secret, the image's own HEALTHCHECK, what is (not) in the image and in
 the builder's context, and a code-only change that must reuse the dependency layer.
-tests/support/oci.py provides the builder and, where registries are unreachable, stand-in
-base images; the `oci_builder` fixture skips this tier only when no builder can be had.
+tests/support/oci.py drives the builder that scripts/provision.py set up, with the base
+images it provided; without them this tier fails under CI and skips elsewhere.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 from pytest_copie.plugin import Copie
 
-from tests.support.oci import OCIBuilder
+from tests.support import tools
+from tests.support.oci import OCIBuilder, made_by, require_provisioned
 from tests.support.projects import GeneratedProject, generate
 from tests.support.questionnaire import choices
 from tests.support.rendering import pyproject
@@ -27,15 +28,13 @@ from tests.support.sandbox import SandboxWorkarounds
 pytestmark = pytest.mark.container
 
 # One Python per tool, each installed here, spread so every one is built into an image.
-PYTHON = {"uv": "3.11", "poetry": "3.12", "setuptools": "3.13"}
+PYTHONS = ("3.11", "3.12", "3.13")
+PYTHON = {tool: PYTHONS[i % len(PYTHONS)] for i, tool in enumerate(tools.names())}
 # One project's URL needs escaping in its LABEL; the real builder must read it back as is.
-ANSWERS = {"setuptools": {"repository_url": 'https://example.com/o/say-"hi"-for-$5-${HOME}'}}
-# The build step that installs the locked dependencies, by a word only it has.
-DEPENDENCY_STEP = {
-    "uv": "--no-install-project",
-    "poetry": "poetry sync",
-    "setuptools": "--require-hashes",
-}
+ANSWERS = {tools.names()[-1]: {"repository_url": 'https://example.com/o/say-"hi"-for-$5-${HOME}'}}
+# The build step that installs the locked dependencies is the table's
+# `image_dependency_step`; this one copies the code in, as the layer history records them.
+CODE_STEP = "./src"
 UID = 10001
 BUILD_TOOLS = {"uv", "uvx", "poetry", "gcc", "cc", "c++", "g++", "make", "ld"}
 # What the builder may hold in /app besides the build context: setuptools builds in the tree.
@@ -74,10 +73,10 @@ class App:
 
 @pytest.fixture
 def built(oci_builder: OCIBuilder) -> Iterator[list[str]]:
-    """Images a test made, removed afterwards in the order listed (names, ids, layers).
+    """Images a test made, removed afterwards in the order listed (names or ids).
 
-    Removing an image also removes the untagged layers only it used; the builder stage's
-    layers are not under the final image, so the dependency layer stays cached.
+    Removing an image also removes the untagged layers only it used; layers an untagged
+    image still shares (the first builder stage's, see `untag`) stay cached for later runs.
     """
     images: list[str] = []
     yield images
@@ -105,7 +104,9 @@ def test_application_image(
     app = App(project, f"localhost/keel-container-{tool}:{uuid.uuid4().hex[:12]}")
     # A developer's local settings with a usable token: it must not reach the image.
     (project.path / ".env").write_text(f"{app.token_var}={DOTENV_TOKEN}\n", encoding="utf-8")
-    oci_builder.ensure_base_images(project.path / "Dockerfile")
+    missing = oci_builder.missing_images(project.path / "Dockerfile")
+    if missing:
+        require_provisioned(f"base images {', '.join(missing)} are not in the builder's storage")
     version = pyproject(project.path)["project"]["version"]
 
     built.append(app.image)
@@ -115,25 +116,33 @@ def test_application_image(
     assert_metadata(oci_builder, app, version)
     assert_runs_as_configured(oci_builder, app)
     assert_only_the_environment_is_shipped(oci_builder, app)
+    # The builder stage is cached from the build above; only its name is dropped afterwards,
+    # so its layers stay as the cache a later code-only rebuild (and a later run) reuses.
     builder_stage = f"{app.image}-builder"
     oci_builder.build(project.path, builder_stage, target="builder").check()
     try:
         assert_build_context_is_the_allow_list(oci_builder, app, builder_stage)
+        before = oci_builder.layers(builder_stage)
     finally:
         oci_builder.untag(builder_stage)
 
     # A change to the code alone: the dependency layer is reused, the code is new. New on
     # every run (the greeting carries a nonce), so no earlier run's layer can stand in.
+    # Read from the layers the images record, not from the builder's log: a reused step
+    # keeps its layer (digest and creation time), a re-run one gets a new one.
     nonce = uuid.uuid4().hex[:8]
     core = project.path / "src" / app.import_name / "core.py"
     code = core.read_text(encoding="utf-8")
     assert 'f"Hello, {cleaned}!"' in code
     core.write_text(code.replace('f"Hello, {cleaned}!"', f'f"Howdy {nonce}, {{cleaned}}!"'))
-    rebuilt = oci_builder.build(project.path, app.image, build_args={"APP_VERSION": version})
-    built.extend(reversed(rebuilt.new_layers()))
-    rebuilt.check()
-    assert rebuilt.step(DEPENDENCY_STEP[tool]).cached, rebuilt.log
-    assert not rebuilt.step("COPY src").cached
+    rebuilt_stage = f"{app.image}-builder-rebuilt"
+    built.append(rebuilt_stage)  # its removal takes the layers only this change made
+    oci_builder.build(project.path, app.image, build_args={"APP_VERSION": version}).check()
+    oci_builder.build(project.path, rebuilt_stage, target="builder").check()
+    after = oci_builder.layers(rebuilt_stage)
+    dependencies = tools.facts(tool)["image_dependency_step"]
+    assert made_by(after, dependencies) == made_by(before, dependencies)
+    assert made_by(after, CODE_STEP) != made_by(before, CODE_STEP)
     greeting = oci_builder.run_container(
         app.image, "--name", "Ada", options=["--env", f"{app.token_var}=x"]
     )

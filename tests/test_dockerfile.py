@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from dockerfile_parse import DockerfileParser
 
+from tests.support import tools
 from tests.support.questionnaire import choices
 from tests.support.rendering import load_yaml, pyproject, render
 from tests.support.toolchain import KEEL_BIN, run
@@ -209,7 +210,7 @@ def assert_installs_only_the_lock(template_dir: Path, builder: Stage, tool: str)
     """The project's own tool at Keel's pin, the lock before the source, nothing resolved."""
     runs = builder.values("RUN")
     commands = [command for value in runs for command in shell_commands(value)]
-    lock = {"uv": "uv.lock", "poetry": "poetry.lock", "setuptools": "requirements.lock"}[tool]
+    lock = tools.facts(tool)["lock_files"][0]
 
     # The dependency layer: the lock copied and installed before the source arrives, with a
     # cache mount; then the source and the application itself.
@@ -224,32 +225,18 @@ def assert_installs_only_the_lock(template_dir: Path, builder: Stage, tool: str)
     assert "src" not in copy_sources(builder.instructions[copy_lock][1])
     assert any(name == "RUN" for name, _ in builder.instructions[copy_src:])
 
-    if tool == "uv":
+    # The tool's own commands, as its folder's expect.toml lists them.
+    expect = tools.expectations(tool)["image"]
+    selected = [c for c in commands if not expect["commands_of"] or c[0] == expect["commands_of"]]
+    assert selected == expect["commands"]
+    if expect["pinned_image"]:
         [image] = [w for v in builder.values("COPY") for w in v.split() if w.startswith("--from")]
-        assert image == f"--from=ghcr.io/astral-sh/uv:{keel_pin(template_dir, 'uv')}"
-        uv = [c for c in commands if c[0] == "uv"]
-        assert uv == [
-            ["uv", "sync", "--locked", "--no-dev", "--no-install-project", "--no-editable"],
-            ["uv", "sync", "--locked", "--no-dev", "--no-editable"],
-        ]
-    elif tool == "poetry":
-        assert f"POETRY_VERSION={keel_pin(template_dir, 'poetry')}" in builder.values("ARG")
-        poetry = [c for c in commands if c[0] == "poetry"]
-        assert poetry == [
-            ["poetry", "sync", "--only", "main", "--no-root", "--compile"],
-            ["poetry", "build", "--format", "wheel", "--output", "/tmp/dist"],
-        ]
-        installs = [c for c in commands if "install" in c and "/opt/venv/bin/python" in c]
-        assert installs
-        assert all("--no-deps" in c for c in installs), installs
-    else:
-        venv_pip = ["pip", "--python", "/opt/venv/bin/python"]
-        assert commands == [
-            ["python", "-m", "venv", "--without-pip", "/opt/venv"],
-            [*venv_pip, "install", "--require-hashes", "-r", "requirements.lock"],
-            [*venv_pip, "install", "--no-deps", "."],
-            [*venv_pip, "check"],
-        ]
+        assert image == f"--from={expect['pinned_image']}:{keel_pin(template_dir, tool)}"
+    if expect["pinned_arg"]:
+        assert f"{expect['pinned_arg']}={keel_pin(template_dir, tool)}" in builder.values("ARG")
+    # pip into /opt/venv either installs the hashed lock or the application without deps.
+    installs = [c for c in commands if "install" in c and "/opt/venv/bin/python" in c]
+    assert all("--no-deps" in c or "--require-hashes" in c for c in installs), installs
     # Never a resolving command: no lock, update, add, or unhashed install from an index.
     for command in commands:
         for resolving in (["uv", "lock"], ["uv", "pip"], ["poetry", "lock"], ["poetry", "add"]):

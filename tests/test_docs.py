@@ -2,11 +2,13 @@
 
 Builds run on a copy of zensical.toml and docs/ (Zensical writes its site and cache inside
 the project folder), through scripts/build_docs.py, exactly as a contributor builds them.
+The reference is also committed, so links to it work on a forge; a test keeps it current.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -17,8 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from jinja2 import nodes
 
+from extensions import derived
+from keel.questionnaire import Questionnaire, Rejection, examples, load
 from tests.support.questionnaire import ROOT, asked, choices
+from tests.support.rendering import copy_template
 
 BUILD_SCRIPT = ROOT / "scripts" / "build_docs.py"
 REFERENCE = Path("docs/reference/questions.md")
@@ -99,6 +105,92 @@ def test_reference_shows_default_and_choices(site: Path, question: str) -> None:
             assert f"- `{value}`" in body
 
 
+def test_committed_reference_is_current(site: Path) -> None:
+    """Docs link to the page, so it is committed; it must be what the build writes now."""
+    generated = (site / REFERENCE).read_text(encoding="utf-8")
+    committed = (ROOT / REFERENCE).read_text(encoding="utf-8")
+    assert committed == generated, (
+        f"{REFERENCE} is stale: run `uv run python scripts/build_docs.py --reference-only` "
+        "and commit the result"
+    )
+
+
+def test_every_derived_value_is_in_the_reference(site: Path) -> None:
+    documented = sections((site / REFERENCE).read_text(encoding="utf-8"), "###")
+    assert set(documented) == set(derived.derived_names())
+    for name, description in derived.DERIVED.items():
+        assert f"**Holds:** {description}" in documented[name].replace("\\", "")
+
+
+def test_every_rejection_is_shown_under_its_question(site: Path) -> None:
+    documented = sections((site / REFERENCE).read_text(encoding="utf-8"))
+    for rejection in examples().rejections:
+        shown = json.dumps(rejection.answer, ensure_ascii=False)
+        assert f"    - `{shown}`: " in documented[rejection.question], rejection.id
+
+
+@pytest.mark.parametrize("rejection", examples().rejections, ids=lambda r: r.id)
+def test_shown_refusal_is_what_copier_says(
+    tmp_path: Path, template_dir: Path, rejection: Rejection
+) -> None:
+    """The model renders validators the way Copier does: the page shows Copier's message."""
+    given = {**examples().base, rejection.question: rejection.answer}
+    predicted = load().refusal(given)
+    assert predicted is not None, f"{rejection.id} is accepted"
+    with pytest.raises(ValueError, match=r"^Validation error") as refused:
+        copy_template(tmp_path / "out", template_dir, {rejection.question: rejection.answer})
+    assert str(refused.value) == predicted.message
+    assert rejection.expect in predicted.sentence
+
+
+def fired_branches(model: Questionnaire, given: dict[str, object]) -> set[tuple[str, int]]:
+    """Which sentence of which validator stops Copier on `given`: (question, branch number).
+
+    Each validator is rendered with a marker added to every branch that says something, so
+    the branch is known without reading the sentence.
+    """
+    refusal = model.refusal(given)
+    assert refusal is not None
+    question = model.questions[refusal.question]
+    tree = model.environment.parse(question.validator)
+    for number, body in enumerate(speaking_branches(tree)):
+        body.insert(0, nodes.Output([nodes.TemplateData(f"\x00{number}\x00")]))
+    answers = model.resolve(given, validate=False)
+    context = model.context({**given, **answers})
+    rendered = model.environment.from_string(tree).render(context)
+    return {(question.name, int(n)) for n in re.findall("\x00(\\d+)\x00", rendered)}
+
+
+def speaking_branches(tree: nodes.Template) -> list[list[nodes.Node]]:
+    """The bodies of every `if`, `elif` and `else` that output text of their own."""
+    found = []
+    for node in tree.find_all(nodes.If):
+        for body in (node.body, node.else_):
+            outputs = [n for n in body if isinstance(n, nodes.Output)]
+            if any(
+                isinstance(d, nodes.TemplateData) and d.data.strip()
+                for o in outputs
+                for d in o.nodes
+            ):
+                found.append(body)
+    return found
+
+
+def test_every_sentence_a_validator_says_has_an_example() -> None:
+    """So the reference shows each one, and each is tested against Copier above."""
+    model = load()
+    sentences = {
+        (name, number)
+        for name, question in model.asked.items()
+        if question.validator
+        for number in range(len(speaking_branches(model.environment.parse(question.validator))))
+    }
+    shown: set[tuple[str, int]] = set()
+    for rejection in examples().rejections:
+        shown |= fired_branches(model, {**examples().base, rejection.question: rejection.answer})
+    assert sentences <= shown, sorted(sentences - shown)
+
+
 # ─── The generator's analysis, on a throwaway template ────────────────────────
 
 THROWAWAY: dict[str, str] = {
@@ -139,6 +231,11 @@ sweet_label:
     "tree/other.md.jinja": "{% for item in [1, 2] %}{{ item }}{% endfor %}\n",
     "parts/vanilla.txt": "Served with {{ topping }}.\n",
     "parts/chocolate.txt": "Served plain.\n",
+    "answers.yml": """\
+rejections:
+  - {id: empty, question: topping, answer: "", expect: must not be empty}
+  - {id: sand, question: topping, answer: sand, expect: not edible}
+""",
 }
 
 
@@ -150,7 +247,9 @@ def throwaway_markdown(tmp_path_factory: pytest.TempPathFactory) -> str:
         (keel / name).parent.mkdir(parents=True, exist_ok=True)
         (keel / name).write_text(text, encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
-    result = build_docs("--keel", keel, "--project", out, "--reference-only")
+    result = build_docs(
+        "--keel", keel, "--examples", keel / "answers.yml", "--project", out, "--reference-only"
+    )
     assert result.returncode == 0, result.stderr
     return (out / REFERENCE).read_text(encoding="utf-8")
 
@@ -174,11 +273,11 @@ def test_affected_files_follow_computed_values_and_includes(
     assert affected_files(throwaway_reference["topping"]) == {"menu.txt.jinja": "content"}
 
 
-def test_validator_becomes_ordered_rules(throwaway_reference: dict[str, str]) -> None:
-    rules = re.findall(r"^ {4}1\. `([^`]+)`: (.*)$", throwaway_reference["topping"], re.MULTILINE)
-    assert rules == [
-        ("not topping.strip()", "The topping must not be empty."),
-        ("topping == 'sand'", '"`{{ topping }}`" is not edible.'),
+def test_refusals_show_the_rendered_sentence(throwaway_reference: dict[str, str]) -> None:
+    refusals = throwaway_reference["topping"].split("**Refused, for example:**", 1)[1]
+    assert re.findall(r"^ {4}- `([^`]+)`: (.*)$", refusals.split("- **", 1)[0], re.MULTILINE) == [
+        ('""', "The topping must not be empty."),
+        ('"sand"', '"sand" is not edible.'),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ TASK = ROOT / "tasks" / "lock.py"
 
 
 def run_task(command: str, cwd: Path, path: str) -> subprocess.CompletedProcess[str]:
+    """The task as copier.yml calls it: one JSON list of command lines."""
+    lines = [line.strip() for line in command.split("&&")]
     return subprocess.run(
-        [sys.executable, TASK, command],
+        [sys.executable, TASK, json.dumps(lines)],
         cwd=cwd,
         env={"PATH": path},
         capture_output=True,
@@ -42,3 +45,24 @@ def test_successful_lock_runs_in_the_project(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "made.lock").exists()
     assert result.stdout == ""
+
+
+def test_lines_run_in_order_without_a_shell(tmp_path: Path) -> None:
+    """`;` in a line is an argument, not a second command: no line ever reaches a shell."""
+    result = run_task(
+        "touch first.lock && touch second.lock;touch third", tmp_path, "/usr/bin:/bin"
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "first.lock",
+        "second.lock;touch",
+        "third",
+    ]
+
+
+def test_malformed_argument_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, TASK, "uv lock"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "usage" in result.stderr

@@ -13,6 +13,7 @@ from packaging.requirements import Requirement
 from validate_pyproject import api as validate_api
 
 from extensions.pythons import SUPPORTED, pythons_from
+from tests.support import tools
 from tests.support.questionnaire import (
     choices,
     kind_tool_pairs,
@@ -23,13 +24,6 @@ from tests.support.questionnaire import (
 from tests.support.rendering import load_yaml, pyproject, render, tree
 
 MATRIX = list(render_matrix())
-BACKENDS = {
-    "uv": "uv_build",
-    "poetry": "poetry.core.masonry.api",
-    "setuptools": "setuptools.build_meta",
-}
-LOCKS = {"uv": "uv.lock", "poetry": "poetry.lock", "setuptools": "requirements.lock"}
-RUN_PREFIX = {"uv": "uv run ", "poetry": "poetry run ", "setuptools": "python -m "}
 
 
 def ruff(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -58,7 +52,7 @@ def test_every_combination_renders_a_valid_project(
 
     # Valid pyproject for every tool, with the backend that tool builds with.
     validate_api.Validator()(data)
-    assert data["build-system"]["build-backend"] == BACKENDS[tool]
+    assert data["build-system"]["build-backend"] == tools.facts(tool)["build_backend"]
 
     # Python support: a library from its minimum up, an application on exactly one version.
     python = variant.get("python_version", "3.11" if kind == "library" else "3.13")
@@ -90,20 +84,22 @@ def test_every_combination_renders_a_valid_project(
     for app_file in ("cli.py", "__main__.py", "settings.py"):
         assert (package / app_file).exists() is is_app
     assert (project / ".env.example").exists() is is_app
-    assert (project / "poetry.toml").exists() is (tool == "poetry")
+    for other in tools.names():
+        for config_file in tools.facts(other)["config_files"]:
+            assert (project / config_file).exists() is (other == tool)
     assert ("scripts" in meta) is is_app
     if is_app:
         assert meta["scripts"] == {"keel-sample": "keel_sample.cli:main"}
 
     # Lock policy: libraries ignore the lock file, applications must not.
     ignored = (project / ".gitignore").read_text(encoding="utf-8").splitlines()
-    assert (LOCKS[tool] in ignored) is not is_app
+    assert all((name in ignored) is not is_app for name in tools.facts(tool)["lock_files"])
 
     # Hooks run the project's own tools.
     hooks = load_yaml(project / ".pre-commit-config.yaml")
     system_hooks = [h for r in hooks["repos"] for h in r["hooks"] if h.get("language") == "system"]
     assert {h["id"] for h in system_hooks} == {"ruff-check", "ruff-format", "mypy"}
-    assert all(h["entry"].startswith(RUN_PREFIX[tool]) for h in system_hooks)
+    assert all(h["entry"].startswith(tools.facts(tool)["run"] + " ") for h in system_hooks)
 
     # The answers file records exactly what was asked (a question skipped by its `when`,
     # such as `docker` for a library, is not recorded).

@@ -9,15 +9,20 @@ Copier's API exactly as `copier update --trust --defaults` would.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import copier
 import copier._main
+import pathspec
 import pytest
 
+from keel import questionnaire
+from tests.support import tools
 from tests.support.history import (
     TemplateHistory,
     conflicted_files,
@@ -38,17 +43,7 @@ pytestmark = pytest.mark.update
 # The update tier is about Copier, not interpreters (the end-to-end tier spreads those), so
 # every project here runs on one Python.
 PYTHON = "3.11"
-BACKENDS = {
-    "uv": "uv_build",
-    "poetry": "poetry.core.masonry.api",
-    "setuptools": "setuptools.build_meta",
-}
-LOCK_FILES = {
-    "uv": {"uv.lock"},
-    "poetry": {"poetry.lock"},
-    "setuptools": {"requirements.lock", "requirements-dev.lock"},
-}
-ALL_LOCK_FILES = set().union(*LOCK_FILES.values())
+ALL_LOCK_FILES = tools.all_lock_files()
 
 
 @pytest.fixture(scope="session")
@@ -313,10 +308,10 @@ def test_overlapping_edit_is_marked_inline_and_reported(
 
 # --- switching package manager or kind after generation ---------------------------------
 
+# A cycle through the table: every tool is left once and reached once.
 APPLICATION_SWITCHES = [
-    pytest.param("uv", "poetry", id="uv-to-poetry"),
-    pytest.param("poetry", "setuptools", id="poetry-to-setuptools"),
-    pytest.param("setuptools", "uv", id="setuptools-to-uv"),
+    pytest.param(old, new, id=f"{old}-to-{new}")
+    for old, new in zip(tools.names(), [*tools.names()[1:], tools.names()[0]], strict=True)
 ]
 
 
@@ -332,24 +327,22 @@ def test_switches_visit_every_tool() -> None:
 def assert_follows_tool(project: GeneratedProject, tool: str) -> None:
     """An application's backend, tool config, locks and README are `tool`'s; its code stays."""
     data = pyproject(project.path)
-    assert data["build-system"]["build-backend"] == BACKENDS[tool]
-    tables = data.get("tool", {})
-    assert ("build-backend" in tables.get("uv", {})) is (tool == "uv")
-    assert ("packages" in tables.get("poetry", {})) is (tool == "poetry")
-    assert ("setuptools" in tables) is (tool == "setuptools")
-    assert (project.path / "poetry.toml").exists() is (tool == "poetry")
-    assert {name for name in ALL_LOCK_FILES if (project.path / name).exists()} == LOCK_FILES[tool]
+    facts = tools.facts(tool, PYTHON)
+    assert data["build-system"]["build-backend"] == facts["build_backend"]
+    for other in tools.names():
+        table: Any = data
+        for key in tools.facts(other)["tool_table"].split("."):
+            table = table.get(key, {}) if isinstance(table, dict) else {}
+        assert bool(table) is (other == tool), other
+        for config_file in tools.facts(other)["config_files"]:
+            assert (project.path / config_file).exists() is (other == tool)
+    lock_files = set(facts["lock_files"])
+    assert {name for name in ALL_LOCK_FILES if (project.path / name).exists()} == lock_files
     # The README's template sections follow the tool; the user's section stays.
     readme = (project.path / "README.md").read_text(encoding="utf-8")
     assert USER_README in readme
-    locked_install = {
-        "uv": "uv sync --locked",
-        "poetry": "poetry sync",
-        "setuptools": "--require-hashes -r requirements-dev.lock",
-    }
-    assert locked_install[tool] in readme
-    lock_prefix = {"uv": "uv lock", "poetry": "poetry lock", "setuptools": "uv pip compile"}
-    assert project.lock_command().startswith(lock_prefix[tool])
+    assert "\n".join(facts["install_locked"]) in readme
+    assert project.lock_command() == " && ".join(facts["lock"])
     assert DEPENDENCY in dependencies(project)
     module = project.path / "src" / "keel_sample" / "dump.py"
     assert module.read_text(encoding="utf-8") == USER_MODULE
@@ -381,7 +374,7 @@ def test_switching_package_manager_moves_an_application_to_the_new_tool(
     update(project.path, "v1.1.0", package_manager=new)
 
     out = capfd.readouterr().out
-    for name in sorted(LOCK_FILES[old]):
+    for name in sorted(tools.facts(old)["lock_files"]):
         assert f"Keel: removed {name}: the project now uses {new}, not {old}." in out
     assert conflicted_files(project.path) == []
     if project.adapt_to_sandbox():
@@ -437,6 +430,134 @@ def test_switching_a_library_to_an_application(
     assert_follows_tool(project, "uv")
     assert project.lock_is_current()
     assert_green(project)
+
+
+# --- every file the user owns stays theirs -------------------------------------------------
+
+KEEL_CHANGE = "# Changed by Keel v2.0.0.\n"
+TEAM_EDIT = "# Edited by the project's team.\n"
+# A template path's Jinja, reduced to the name it renders to: `{% if x %}name{% endif %}`
+# -> `name`, `{{ import_name }}` -> a name (ownership patterns say `src/*/`, not which).
+PATH_CONDITION = re.compile(r"\{%.*?%\}")
+PATH_VARIABLE = re.compile(r"\{\{.*?\}\}")
+OWNERSHIP_TABLE = ROOT / "docs" / "how-to" / "updating.md"
+OWNING_SETTINGS = ("_exclude", "_skip_if_exists")
+
+
+def owned_patterns(template: Path) -> dict[str, list[str]]:
+    """copier.yml's files the user owns, by setting, as Copier reads them during an update.
+
+    `_exclude` entries that apply only on update (the rest are never rendered at all), and
+    every `_skip_if_exists` entry. Rendered by the one model of copier.yml (keel/questionnaire.py),
+    so the generated reference and this test cannot read it differently.
+    """
+    keel = questionnaire.load(template)
+    on_copy = set(keel.patterns("_exclude", "copy"))
+    return {
+        "_exclude": [p for p in keel.patterns("_exclude", "update") if p not in on_copy],
+        "_skip_if_exists": keel.patterns("_skip_if_exists", "update"),
+    }
+
+
+def documented_ownership() -> dict[str, list[str]]:
+    """The how-to's ownership table, rows owned by "you": {the setting cited: files named}.
+
+    The one statement of ownership users read. Its names become Copier patterns:
+    `src/<package>/` any package, a bare name (`cli.py`) at any depth, as in .gitignore.
+    """
+    table: dict[str, list[str]] = {}
+    for line in OWNERSHIP_TABLE.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and cells[1] == "you":
+            [setting] = [s for s in OWNING_SETTINGS if f"`{s}`" in cells[2]]
+            names = re.findall(r"`([^`]+)`", cells[0])
+            table.setdefault(setting, []).extend(n.replace("<package>", "*") for n in names)
+    assert table, f"no rows owned by `you` in {OWNERSHIP_TABLE}"
+    return table
+
+
+def matching(pattern: str, paths: Iterable[str]) -> list[str]:
+    """The paths a Copier path pattern selects, matched as Copier matches them (pathspec)."""
+    spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
+    return sorted(path for path in paths if spec.match_file(path))
+
+
+def selected(patterns: dict[str, list[str]], files: Iterable[str]) -> dict[str, set[str]]:
+    """For each setting, the files its patterns select."""
+    paths = list(files)
+    return {
+        setting: {path for pattern in found for path in matching(pattern, paths)}
+        for setting, found in patterns.items()
+    }
+
+
+def ownership(template: Path) -> list[str]:
+    """Every pattern of an owned file, from copier.yml and from the how-to's table alike.
+
+    Both, so a file one of them forgets is still edited, changed by Keel and checked.
+    """
+    tables = (owned_patterns(template), documented_ownership())
+    return sorted({p for table in tables for found in table.values() for p in found})
+
+
+def change_every_owned_file(root: Path) -> None:
+    """Keel v2.0.0 of a throwaway history: a line added at the end of each owned file."""
+    template = root / "template"
+    shapes = {}
+    for source in (p for p in template.rglob("*") if p.is_file()):
+        shape = PATH_CONDITION.sub("", source.relative_to(template).as_posix())
+        shapes[PATH_VARIABLE.sub("x", shape).removesuffix(".jinja")] = source
+    for pattern in ownership(root):
+        found = matching(pattern, shapes)
+        assert found, f"no template file for the owned pattern {pattern}"
+        for shape in found:
+            text = shapes[shape].read_text(encoding="utf-8")
+            shapes[shape].write_text(text + KEEL_CHANGE, encoding="utf-8")
+
+
+def test_an_update_leaves_every_file_the_user_owns_as_the_user_left_it(tmp_path: Path) -> None:
+    """Every owned file, edited by the team, survives an update byte for byte.
+
+    Keel changes every owned file in v2.0.0 and the team edits each of them in its project:
+    an update that merged into, or overwrote, any of them changes its bytes. Then the
+    how-to's table must name exactly what copier.yml's `_exclude` (on update) and
+    `_skip_if_exists` select, row by row. One project of each kind (an application has all
+    of them, a library some); the tool plays no part in ownership.
+    """
+    history = TemplateHistory.start(tmp_path / "history")
+    history.release("v2.0.0", change_every_owned_file)
+    patterns = ownership(history.path)
+    unused = set(patterns)
+    for kind in choices("project_kind"):
+        project = plain_project(history, tmp_path / kind, project_kind=kind)
+        files = set(tree(project))
+        owned = {name for pattern in patterns for name in matching(pattern, files)}
+        unused -= {pattern for pattern in patterns if matching(pattern, files)}
+        for name in owned:
+            path = project / name
+            path.write_text(TEAM_EDIT + path.read_text(encoding="utf-8"), encoding="utf-8")
+        git(project, "commit", "-q", "-am", "The team's edits")
+        edited = {name: (project / name).read_bytes() for name in owned}
+
+        update(project, "v2.0.0")
+
+        assert load_yaml(project / ".copier-answers.yml")["_commit"] == "v2.0.0"
+        changed = sorted(name for name in owned if (project / name).read_bytes() != edited[name])
+        assert not changed, f"{kind}: the update changed files the user owns"
+        # v2.0.0 did change each of them: a fresh project of that version has Keel's line.
+        fresh = copy_version(
+            history,
+            tmp_path / f"fresh-{kind}",
+            "v2.0.0",
+            tasks=False,
+            python_version=PYTHON,
+            project_kind=kind,
+        )
+        for name in owned:
+            assert (fresh / name).read_text(encoding="utf-8").endswith(KEEL_CHANGE), name
+        by_setting = selected(owned_patterns(history.path), files)
+        assert selected(documented_ownership(), files) == by_setting, OWNERSHIP_TABLE.name
+    assert not unused, f"owned files no project has: {sorted(unused)}"
 
 
 # --- bad states fail clearly --------------------------------------------------------------

@@ -19,11 +19,13 @@ import pytest
 from packaging.specifiers import SpecifierSet
 
 from extensions.pythons import SUPPORTED
+from tests.support import tools
 from tests.support.questionnaire import choices, kind_tool_pairs, matrix_id, questions
 from tests.support.rendering import load_yaml, pyproject, render
 from tests.support.toolchain import run
 from tests.support.workflows import (
     PINNED_USES,
+    WRITE_SCOPES,
     console_lines,
     contains,
     dockerfile_args,
@@ -65,29 +67,7 @@ def workflow_variants() -> list[dict[str, Any]]:
 
 VARIANTS = workflow_variants()
 
-# What each tool's CI must run (the test oracle), and what it must never run.
-INSTALL = {
-    ("uv", "library"): ["uv sync"],
-    ("uv", "application"): ["uv sync --locked"],
-    ("poetry", "library"): ["poetry install"],
-    ("poetry", "application"): ["poetry check --lock", "poetry sync"],
-    ("setuptools", "library"): ["python -m pip install --group dev -e ."],
-    ("setuptools", "application"): [
-        "python -m pip install --require-hashes -r requirements-dev.lock",
-        "python -m pip install --no-deps -e .",
-        "python -m pip check",
-    ],
-}
-RUN_PREFIX = {"uv": "uv run", "poetry": "poetry run", "setuptools": "python -m"}
-PRE_COMMIT = {"uv": "uv run pre-commit", "poetry": "poetry run pre-commit"}
-FOREIGN: dict[str, list[tuple[str, ...]]] = {
-    "uv": [("poetry",), ("pip", "install"), ("-m", "pip")],
-    # The lowest-versions job of a poetry or setuptools library uses `uv venv` and `uv pip`
-    # as a resolver only (neither tool can resolve to the lowest versions).
-    "poetry": [("uv", "sync"), ("uv", "run"), ("uv", "lock"), ("uv", "build"), ("-m", "pip")],
-    "setuptools": [("uv", "sync"), ("uv", "run"), ("uv", "lock"), ("uv", "build"), ("poetry",)],
-}
-ECOSYSTEM = {"uv": "uv", "poetry": "pip", "setuptools": "pip"}
+# What each tool's CI must run, and what it must never run, come from tools/tools.toml.
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[matrix_id(v) for v in VARIANTS])
@@ -144,7 +124,10 @@ def assert_files_follow_the_answers(project: Path, variant: dict[str, Any]) -> N
 
     dependabot = load_yaml(project / ".github" / "dependabot.yml")
     ecosystems = [update["package-ecosystem"] for update in dependabot["updates"]]
-    expected_ecosystems = [ECOSYSTEM[variant["package_manager"]], "github-actions"]
+    expected_ecosystems = [
+        tools.facts(variant["package_manager"])["dependabot_ecosystem"],
+        "github-actions",
+    ]
     assert ecosystems == expected_ecosystems + (["docker"] if container else [])
 
 
@@ -190,10 +173,10 @@ def assert_ci_runs_the_project_s_own_commands(project: Path, variant: dict[str, 
     tool, kind = variant["package_manager"], variant["project_kind"]
     ci = workflows(project)["ci.yml"]
     readme = console_lines(project / "README.md")
-    install = INSTALL[tool, kind]
+    install = tools.install_lines(tool, locked=kind == "application")
     assert set(install) <= readme
-    run_prefix = RUN_PREFIX[tool]
-    pre_commit = PRE_COMMIT.get(tool, "python -m pre_commit")
+    run_prefix = tools.facts(tool)["run"]
+    pre_commit = tools.facts(tool)["run_pre_commit"]
     for job, command in (
         ("lint", f"{pre_commit} run --all-files"),
         ("lint", f"{run_prefix} mypy"),
@@ -207,17 +190,18 @@ def assert_ci_runs_the_project_s_own_commands(project: Path, variant: dict[str, 
 
     for name, workflow in workflows(project).items():
         for words in runs(workflow):
-            for foreign in FOREIGN[tool]:
+            for foreign in tools.foreign_heads(tool):
                 assert not contains(words, foreign), (name, " ".join(words))
 
 
 def test_every_pin_is_used_and_has_its_release(template_dir: Path) -> None:
     """No stale pins in includes/workflow_pins.jinja; each is `<sha> # vX.Y.Z`."""
-    sources = "\n".join(
-        path.read_text(encoding="utf-8")
-        for path in (template_dir / "template" / ".github").rglob("*")
-        if path.is_file()
-    )
+    # Workflows and the per-tool workflow stanzas they include.
+    paths = [
+        *(template_dir / "template" / ".github").rglob("*"),
+        *(template_dir / "tools").rglob("*.yml.jinja"),
+    ]
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in paths if path.is_file())
     for action, pin in pinned_actions(template_dir).items():
         assert PINNED_USES.match(f"{action}@{pin}"), action
         assert f"uses('{action}')" in sources, f"{action} is pinned but never used"
@@ -269,6 +253,15 @@ def untrusted_input_in_a_script(project: Path, pins: dict[str, str]) -> None:
     )
 
 
+def widen_a_job_s_permissions(project: Path, pins: dict[str, str]) -> None:
+    """(d) A job that only reads the code granted `contents: write`, with a reassuring comment."""
+    edit(
+        project / ".github" / "workflows" / "ci.yml",
+        "      contents: read\n",
+        "      contents: write  # push the coverage badge\n",
+    )
+
+
 MUTATIONS: list[tuple[Mutation, dict[str, str]]] = [
     # The tools that must each catch it, with a word their report must contain.
     (pin_to_a_tag, {"zizmor": "unpinned-uses", "policy": "actions/checkout@v"}),
@@ -277,6 +270,7 @@ MUTATIONS: list[tuple[Mutation, dict[str, str]]] = [
         untrusted_input_in_a_script,
         {"actionlint": "untrusted", "zizmor": "template-injection", "policy": "run:"},
     ),
+    (widen_a_job_s_permissions, {"policy": "job lint: `contents: write` is not in WRITE_SCOPES"}),
 ]
 
 
@@ -302,6 +296,25 @@ def test_the_gate_fails_when_a_rule_is_broken(
     for tool, word in caught_by.items():
         reports = [f.detail for f in findings if f.tool == tool]
         assert any(word in report for report in reports), (tool, word, findings)
+
+
+def test_every_write_grant_is_for_a_job_that_exists(
+    tmp_path: Path, template_dir: Path, clean_library: Path
+) -> None:
+    """WRITE_SCOPES names real jobs: the policy checks an entry only where its job renders.
+
+    The library has every workflow but the image release; an application with a container
+    has that one.
+    """
+    application = render(tmp_path / "app", template_dir, project_kind="application", docker=True)
+    jobs = {
+        (name, job)
+        for project in (clean_library, application)
+        for name, workflow in workflows(project).items()
+        for job in workflow["jobs"]
+    }
+    assert set(WRITE_SCOPES) <= jobs, set(WRITE_SCOPES) - jobs
+    assert all(why.strip() for scopes in WRITE_SCOPES.values() for why in scopes.values())
 
 
 # --- the scheduled template update fails loudly on conflicts -------------------------------

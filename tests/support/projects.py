@@ -1,19 +1,23 @@
 """A generated project driven with its own tool: install, test, lint, build.
 
-One class knows, per tool, the commands the generated README tells a user to run; every
-tier (end-to-end, update, container) calls these instead of spelling commands again.
+The commands are the table's (tools/tools.toml, read through tests/support/tools.py): the
+lines the generated README shows, run as written in one shell, in order. Every tier
+(end-to-end, update, container) calls these instead of spelling commands again.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_copie.plugin import Copie
 
+from tests.support import tools
 from tests.support.rendering import load_yaml, render_with_copie
 from tests.support.sandbox import SandboxWorkarounds
 from tests.support.toolchain import python_for, run, tool_env
@@ -30,6 +34,11 @@ class GeneratedProject:
     def __post_init__(self) -> None:
         # uv picks this interpreter for every command, as `.python-version` asks.
         self.env["UV_PYTHON"] = str(self.python)
+        # The README says "you need Python X.Y" and then runs `python`: a user's `python` is
+        # that interpreter. Test logic, not a workaround: it picks which Python is `python`.
+        python_bin = Path(tempfile.mkdtemp(prefix="keel-python-"))
+        (python_bin / "python").symlink_to(self.python)
+        self.env["PATH"] = f"{python_bin}:{self.env['PATH']}"
 
     @property
     def answers(self) -> dict[str, str]:
@@ -57,17 +66,31 @@ class GeneratedProject:
         return self.path / ".venv" / "bin"
 
     @property
+    def facts(self) -> dict[str, Any]:
+        """The project's tool's row of tools/tools.toml, filled with its answers."""
+        answers = self.answers
+        return tools.facts(
+            self.tool,
+            answers["python_version"],
+            distribution_name=answers["distribution_name"],
+            import_name=answers["import_name"],
+        )
+
+    @property
     def lock_files(self) -> list[Path]:
-        names = {
-            "uv": ["uv.lock"],
-            "poetry": ["poetry.lock"],
-            "setuptools": ["requirements.lock", "requirements-dev.lock"],
-        }[self.tool]
-        return [self.path / name for name in names]
+        return [self.path / name for name in self.facts["lock_files"]]
 
     def sh(self, *args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a command in the project with the harness's tool environment."""
         return run(args, self.path, env=self.env, check=check)
+
+    def shell(self, *lines: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run command lines as a user types them, in one shell that stops at the first
+        failure; after an install that activates an environment, in that environment."""
+        activate = self.facts["activate"]
+        prelude = [activate] if activate and self.venv_bin.exists() else []
+        script = "\n".join(["set -euo pipefail", *prelude, *lines])
+        return self.sh("bash", "-c", script, check=check)
 
     # --- git -------------------------------------------------------------------------
 
@@ -113,88 +136,45 @@ class GeneratedProject:
 
     def lock(self) -> None:
         """(Re)make the lock with the project's own tool, as its README says."""
-        if self.tool == "poetry":
-            self.poetry_env()
-        self.sh("bash", "-c", self.lock_command())
+        self.choose_interpreter()
+        self.shell(self.lock_command())
 
     def lock_is_current(self) -> bool:
-        """Whether the committed lock matches pyproject.toml, by the tool's own check."""
-        if self.tool == "uv":
-            return self.sh("uv", "lock", "--check", check=False).returncode == 0
-        if self.tool == "poetry":
-            return self.sh("poetry", "check", "--lock", check=False).returncode == 0
+        """Whether the committed lock matches pyproject.toml, by the tool's own check, or
+        else by relocking and comparing."""
+        if self.facts["check_lock"]:
+            return self.shell(*self.facts["check_lock"], check=False).returncode == 0
         before = {p: p.read_text(encoding="utf-8") for p in self.lock_files}
         self.lock()
         return all(p.read_text(encoding="utf-8") == text for p, text in before.items())
 
-    def poetry_env(self) -> None:
-        self.sh("poetry", "env", "use", self.python)
+    def choose_interpreter(self) -> None:
+        """Point a tool that keeps its own environment at the project's Python (poetry: `env
+        use`), where a user's machine would have found it by itself."""
+        if self.tool == "poetry":
+            self.sh("poetry", "env", "use", self.python)
 
     def install(self, *, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Install exactly as the generated README says (locked for applications)."""
-        if self.tool == "uv":
-            locked = ["--locked"] if self.is_application else []
-            return self.sh("uv", "sync", *locked, check=check)
-        if self.tool == "poetry":
-            self.poetry_env()
-            if self.is_application:
-                checked = self.sh("poetry", "check", "--lock", check=check)
-                if checked.returncode != 0:
-                    return checked
-                return self.sh("poetry", "sync", check=check)
-            return self.sh("poetry", "install", check=check)
-        if not self.venv_bin.exists():
-            self.sh(self.python, "-m", "venv", ".venv")
-            self.sh(self.venv_bin / "python", "-m", "pip", "install", "-q", "--upgrade", "pip")
-        pip: list[str | Path] = [self.venv_bin / "python", "-m", "pip", "install", "-q"]
-        if not self.is_application:
-            return self.sh(*pip, "--group", "dev", "-e", ".", check=check)
-        steps: list[list[str | Path]] = [
-            [*pip, "--require-hashes", "-r", "requirements-dev.lock"],
-            [*pip, "--no-deps", "-e", "."],
-            [self.venv_bin / "python", "-m", "pip", "check"],
-        ]
-        result = None
-        for step in steps:
-            result = self.sh(*step, check=check)
-            if result.returncode != 0:
-                return result
-        assert result is not None
-        return result
+        self.choose_interpreter()
+        lines = self.facts["install_locked" if self.is_application else "install"]
+        return self.shell(*lines, check=check)
 
     # --- the project's own checks ----------------------------------------------------
 
     def run_tool(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run a development tool from the project's environment (`uv run`, ...)."""
-        if self.tool == "uv":
-            return self.sh("uv", "run", "--no-sync", *args, check=check)
-        if self.tool == "poetry":
-            return self.sh("poetry", "run", *args, check=check)
-        return self.sh(self.venv_bin / args[0], *args[1:], check=check)
+        """Run a development tool from the project's environment, as the README does."""
+        return self.shell(" ".join([self.facts["run"], *args]), check=check)
 
     def pre_commit(self) -> subprocess.CompletedProcess[str]:
-        """All hooks on all files; the project's venv on PATH for setuptools' hooks."""
-        env = dict(self.env)
-        if self.tool == "setuptools":
-            env["PATH"] = f"{self.venv_bin}:{env['PATH']}"
-            env["VIRTUAL_ENV"] = str(self.venv_bin.parent)
+        """All hooks on all files, as the README runs them."""
         self.sh("git", "add", "-A")
-        return run(
-            [self.venv_bin / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
-            self.path,
-            env=env,
-        )
+        return self.shell(f"{self.facts['run_pre_commit']} run --all-files --show-diff-on-failure")
 
     def build(self) -> list[Path]:
         """sdist and wheel with the project's own tool; returns the two files."""
         shutil.rmtree(self.path / "dist", ignore_errors=True)
-        if self.tool == "uv":
-            self.sh("uv", "build")
-        elif self.tool == "poetry":
-            self.sh("poetry", "build")
-        else:
-            self.sh(self.venv_bin / "python", "-m", "pip", "install", "-q", "build")
-            self.sh(self.venv_bin / "python", "-m", "build")
+        self.shell(*self.facts["build"])
         sdists = sorted((self.path / "dist").glob("*.tar.gz"))
         wheels = sorted((self.path / "dist").glob("*.whl"))
         assert len(sdists) == len(wheels) == 1, sdists + wheels

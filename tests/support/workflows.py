@@ -10,7 +10,8 @@ The gate is three linters plus a short policy for what they do not enforce:
   workflow-level `id-token: write` (measured with zizmor 1.32); the generated
   `.github/zizmor.yml` is honoured, as it would be in the project;
 * check-jsonschema with its vendored SchemaStore schemas for workflows and dependabot.yml;
-* `policy`: Keel's rules, read from the parsed YAML.
+* `policy`: Keel's rules, read from the parsed YAML, among them least privilege per job:
+  a job may write only the scopes WRITE_SCOPES grants it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,27 @@ from tests.support.toolchain import KEEL_BIN, run
 PINNED_USES = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40} # v\d+(?:\.\d+){0,2}$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>.+?)\s*$")
 SHELL_SEPARATORS = {";", "&&", "||", "|", "(", ")", "$("}
+
+# Least privilege, the one table: (workflow file, job id) -> each scope that job may
+# `write`, with why it needs it. Any other write is a finding, and so is an entry here that
+# its job no longer uses (the table must say what the workflows need, no more).
+WRITE_SCOPES: dict[tuple[str, str], dict[str, str]] = {
+    ("template-update.yml", "pull-request"): {
+        "contents": "pushes the keel/template-update branch",
+        "pull-requests": "opens or refreshes the update's pull request",
+    },
+    ("release-image.yml", "image"): {
+        "packages": "pushes the image to ghcr.io",
+        "id-token": "signs the image's attestation (Sigstore, by OIDC)",
+        "attestations": "stores the attestation with the repository",
+    },
+    ("publish.yml", "pypi"): {
+        "id-token": "trusted publishing to PyPI and the attestations' signatures",
+    },
+    ("publish.yml", "testpypi"): {
+        "id-token": "trusted publishing to TestPyPI and the attestations' signatures",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -118,7 +140,7 @@ def check_jsonschema(*args: str | Path) -> tuple[int, str]:
 def gate(project: Path) -> list[Finding]:
     """Everything the linters and the policy report on the project's .github/; [] = clean."""
     shellcheck = shutil.which("shellcheck")
-    assert shellcheck, "shellcheck is needed (apt-get install shellcheck; .ci/run installs it)"
+    assert shellcheck, "shellcheck is needed (scripts/provision.py installs it)"
     files = workflow_files(project)
     assert files, f"no workflows in {project}"
     checks: dict[str, list[str | Path]] = {
@@ -158,6 +180,8 @@ def policy(project: Path) -> list[str]:
         for job_id, job in workflow["jobs"].items():
             if "permissions" not in job:
                 problems.append(f"{name}: job {job_id} does not state its `permissions`")
+            else:
+                problems += least_privilege(name, job_id, job["permissions"])
         for job_id, step in steps(workflow):
             if "${{" in step.get("run", ""):
                 problems.append(f"{name}: job {job_id}: `${{{{ }}}}` in `run:`; use `env:`")
@@ -170,6 +194,33 @@ def policy(project: Path) -> list[str]:
     for update in load_yaml(project / ".github" / "dependabot.yml")["updates"]:
         if not update.get("cooldown", {}).get("default-days"):
             problems.append(f"dependabot.yml: {update['package-ecosystem']} has no cooldown")
+    return problems
+
+
+def least_privilege(workflow: str, job: str, permissions: object) -> list[str]:
+    """What a job's `permissions` grant beyond, or short of, its entry in WRITE_SCOPES.
+
+    Read from the parsed YAML, so a trailing comment or odd spacing changes nothing. The
+    shorthands (`write-all`, `read-all`) are refused: a job names each scope it needs.
+    """
+    where = f"{workflow}: job {job}"
+    if not isinstance(permissions, dict):
+        return [f"{where}: `permissions: {permissions}`; name each scope instead"]
+    allowed = WRITE_SCOPES.get((workflow, job), {})
+    writes = {str(scope) for scope, level in permissions.items() if level == "write"}
+    problems = [
+        f"{where}: `{scope}: write` is not in WRITE_SCOPES (least privilege)"
+        for scope in sorted(writes - allowed.keys())
+    ]
+    problems += [
+        f"{where}: WRITE_SCOPES grants `{scope}: write`, which the job no longer asks for"
+        for scope in sorted(allowed.keys() - writes)
+    ]
+    problems += [
+        f"{where}: `{scope}: {level}` is not read, write or none"
+        for scope, level in permissions.items()
+        if level not in {"read", "write", "none"}
+    ]
     return problems
 
 

@@ -1,0 +1,186 @@
+"""Values Keel derives from the validated answers, in the one place no data file can reach.
+
+Copier treats a `when: false` question as an answer like any other: `--data`,
+`--data-file`, an organisation preset or a hand-edited answers file can set it, and a
+derived value such as the lock command would then run whatever a preset says. So nothing
+derived is a question. This ContextHook computes every derived value from the answers
+each time Copier renders (file contents, paths, tasks, the after-copy message), and
+refuses — with one sentence, before anything is written — an answer source that names one.
+
+Per-tool facts come from tools/tools.toml (the one table; see its header). Commands in it
+are filled from validated answers only.
+
+Self-contained on purpose: Copier's loader imports this file by path, and tasks/,
+scripts/ and tests/ import it the same way or as `extensions.derived`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from copier.errors import UserMessageError
+from copier_template_extensions import ContextHook
+
+TABLE = Path(__file__).resolve().parents[1] / "tools" / "tools.toml"
+
+# Fields a command of the table may name. All are validated answers of copier.yml.
+COMMAND_FIELDS = ("python_version", "distribution_name", "import_name")
+
+
+def supported_pythons() -> list[str]:
+    """extensions/pythons.py's SUPPORTED, loaded by path (the one list of Pythons)."""
+    spec = importlib.util.spec_from_file_location(
+        "keel_pythons", TABLE.parents[1] / "extensions" / "pythons.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.SUPPORTED)
+
+
+# Every derived name and what it holds (the questions reference lists these).
+DERIVED: dict[str, str] = {
+    "is_application": "the project is an application",
+    "is_library": "the project is a library",
+    "commits_lock": "the project commits its lock files (applications do; lock-policy decision)",
+    "has_dockerfile": "an application that ships a container image",
+    "is_proprietary": "the licence is Proprietary",
+    "publishes_to_pypi": "a library with an open licence, so it gets the PyPI publish workflow",
+    "python_versions": "the Pythons CI tests: from the oldest up for a library, the one for an "
+    "application",
+    "requires_python": "pyproject's requires-python",
+    "manager": "the chosen package manager's row of tools/tools.toml, commands filled in",
+    "lock_files_by_tool": "every tool's lock files (a switch of tool retires the old ones)",
+    "lock_file": "the runtime lock file",
+    "dev_lock_file": "the development lock file (the same file except for setuptools)",
+    "lock_command": "the lock command as one line",
+    "run_prefix": "the prefix that runs a development tool from the project's environment",
+    "run_pre_commit": "pre-commit, run from the project's environment",
+    "run_app": "the application's console script, run from the project's environment",
+}
+
+# One `use_<tool>` predicate per row of the table, e.g. `use_poetry`.
+_DERIVED_MARK = object()
+
+
+@functools.cache
+def table() -> dict[str, dict[str, Any]]:
+    """tools/tools.toml: package manager -> its facts."""
+    with TABLE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def derived_names() -> frozenset[str]:
+    """Every name this module sets, `use_<tool>` predicates included."""
+    return frozenset(DERIVED) | {f"use_{name}" for name in table()}
+
+
+def _fill(value: Any, fields: Mapping[str, str]) -> Any:  # noqa: ANN401 - TOML values
+    """Fill `{field}` placeholders of a command (or a list of them) from validated answers."""
+    if isinstance(value, str):
+        return value.format_map(fields)
+    if isinstance(value, list):
+        return [_fill(item, fields) for item in value]
+    return value
+
+
+def manager_facts(name: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The table's row for package manager `name`, with its commands filled in."""
+    row = table().get(name)
+    if row is None:
+        msg = f'Keel has no package manager "{name}"; choose one of: {", ".join(table())}.'
+        raise UserMessageError(msg)
+    fields = {key: str(answers[key]) for key in COMMAND_FIELDS if key in answers}
+    facts = {"name": name}
+    for key, value in row.items():
+        try:
+            facts[key] = _fill(value, fields)
+        except KeyError:
+            continue  # an answer it needs is not given yet (the questionnaire is running)
+    return facts
+
+
+def _pythons_from(minimum: str) -> list[str]:
+    key = [int(part) for part in minimum.split(".")]
+    return [v for v in _supported() if [int(part) for part in v.split(".")] >= key]
+
+
+@functools.cache
+def _supported() -> tuple[str, ...]:
+    return tuple(supported_pythons())
+
+
+def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Every derived value whose answers are known (the questionnaire asks one at a time)."""
+    out: dict[str, Any] = {}
+    kind = answers.get("project_kind")
+    if kind is not None:
+        out["is_application"] = kind == "application"
+        out["is_library"] = kind == "library"
+        # Lock policy: applications commit a lock, libraries never do.
+        out["commits_lock"] = kind == "application"
+        out["has_dockerfile"] = kind == "application" and bool(answers.get("docker", False))
+    if "license" in answers:
+        out["is_proprietary"] = answers["license"] == "Proprietary"
+        if kind is not None:
+            out["publishes_to_pypi"] = kind == "library" and answers["license"] != "Proprietary"
+    version = answers.get("python_version")
+    if version is not None and kind is not None:
+        version = str(version)
+        major, minor = (int(part) for part in version.split(".")[:2])
+        if kind == "library":
+            out["python_versions"] = _pythons_from(version)
+            out["requires_python"] = f">={version}"
+        else:
+            out["python_versions"] = [version]
+            out["requires_python"] = f">={version},<{major}.{minor + 1}"
+    tool = answers.get("package_manager")
+    if tool is not None:
+        facts = manager_facts(str(tool), answers)
+        out["manager"] = facts
+        for name in table():
+            out[f"use_{name}"] = name == tool
+        out["lock_files_by_tool"] = {name: row["lock_files"] for name, row in table().items()}
+        out["lock_file"] = facts["lock_files"][0]
+        out["dev_lock_file"] = facts["lock_files"][-1]
+        for key, derived in (
+            ("lock", "lock_command"),
+            ("run", "run_prefix"),
+            ("run_pre_commit", "run_pre_commit"),
+            ("run_app", "run_app"),
+        ):
+            if key in facts:
+                value = facts[key]
+                out[derived] = " && ".join(value) if isinstance(value, list) else value
+    return out
+
+
+def refuse_given(context: Mapping[str, Any]) -> None:
+    """One sentence, and nothing written, when an answer source names a derived value."""
+    given = sorted(derived_names() & set(context))
+    if not given:
+        return
+    # One sentence for every route: on update Copier replays the answers file as data, so
+    # the route cannot be told apart reliably.
+    msg = (
+        f'"{given[0]}" is derived by Keel from your answers and cannot be given: '
+        "remove it from --data, the data file or the answers file."
+    )
+    raise UserMessageError(msg)
+
+
+class DerivedValues(ContextHook):
+    """Puts every derived value into each render's context, after refusing given ones."""
+
+    def hook(self, context: dict[str, Any]) -> None:
+        if context.get("_keel_derived") is _DERIVED_MARK:
+            return  # an included template: its context is the one already derived
+        refuse_given(context)
+        context.update(derive(context))
+        context["_keel_derived"] = _DERIVED_MARK
