@@ -7,6 +7,7 @@ of the rendered file unchanged, so answers never reach TOML or YAML unescaped.
 from __future__ import annotations
 
 import json
+import re
 
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -35,6 +36,16 @@ def toml_string(value: object) -> str:
     return '"' + "".join(out) + '"'
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_key(value: object) -> str:
+    """A TOML key that reads back as `value`: bare where TOML allows (letters, digits, `-`,
+    `_`), quoted otherwise — a bare `my.app` would be the dotted key `my` -> `app`."""
+    text = str(value)
+    return text if _BARE_KEY.fullmatch(text) else toml_string(text)
+
+
 def _yaml_printable(ch: str) -> bool:
     """YAML's c-printable set: what may stand unescaped in a YAML file."""
     code = ord(ch)
@@ -56,9 +67,10 @@ def yaml_string(value: object) -> str:
 
 
 class EscapingExtension(Extension):
-    """Filters `toml_str` and `yaml_str`."""
+    """Filters `toml_str`, `toml_key` and `yaml_str`."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["toml_str"] = toml_string
+        environment.filters["toml_key"] = toml_key
         environment.filters["yaml_str"] = yaml_string

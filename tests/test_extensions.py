@@ -10,7 +10,7 @@ import copier
 import pytest
 import yaml
 
-from extensions.escaping import toml_string, yaml_string
+from extensions.escaping import toml_key, toml_string, yaml_string
 from extensions.git_defaults import current_year, git_config
 from extensions.names import distribution_name, import_name, pep503_normalize
 from extensions.pythons import SUPPORTED, next_minor, pythons_from
@@ -228,6 +228,17 @@ def test_extension_inside_copier(
         defaults=True,
     )
     assert (tmp_path / "out" / "out.txt").read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize("key", ["my.app", "my-app", "my_app", "a b", "é", 'q"uote', "x\\y", "1.2"])
+def test_toml_key_reads_back_as_one_key(key: str) -> None:
+    """Every key a name can make is one key, never a dotted path or a syntax error."""
+    assert tomllib.loads(f"[t]\n{toml_key(key)} = 1\n")["t"] == {key: 1}
+
+
+def test_toml_key_stays_bare_where_toml_allows() -> None:
+    assert toml_key("keel-sample") == "keel-sample"
+    assert toml_key("my.app") == '"my.app"'
 
 
 def test_given_answer_reads_data_then_user_defaults() -> None:

@@ -171,3 +171,17 @@ def test_long_names_stay_lint_clean(
     package = "observability_instrumentation_toolkit_for_async_clients"
     assert (project / "src" / package / "__init__.py").exists()
     assert_lint_clean(project)
+
+
+@pytest.mark.parametrize("name", ["my.app", "my_app", "My-App"])
+def test_every_valid_distribution_name_is_one_toml_key(
+    tmp_path: Path, template_dir: Path, name: str
+) -> None:
+    """A name PEP 508 accepts names the console script as written: `my.app` is one key,
+    not the table `my` holding `app`."""
+    project = render(
+        tmp_path / "p", template_dir, project_kind="application", distribution_name=name
+    )
+    import_name = load_yaml(project / ".copier-answers.yml")["import_name"]
+    assert pyproject(project)["project"]["scripts"] == {name: f"{import_name}.cli:main"}
+    assert_lint_clean(project)
