@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
@@ -14,15 +15,31 @@ from extensions.git_defaults import current_year, git_config
 from extensions.names import distribution_name, import_name, pep503_normalize
 from extensions.pythons import SUPPORTED, next_minor, pythons_from
 from extensions.validation import (
+    FIRST_YEAR,
+    NAME_LIMIT,
+    STDLIB_MODULES,
+    given_answer,
+    has_backslash,
+    has_control_characters,
+    has_credentials,
+    has_letter_or_digit,
+    is_copyright_year,
+    is_distribution_name,
     is_email,
     is_https_url,
     is_identifier,
+    is_import_name,
     is_pep508_name,
     is_python_keyword,
     is_single_line,
     is_stdlib_module,
+    is_yes_or_no,
+    last_copyright_year,
+    lost_trailing_zero,
 )
+from scripts.stdlib_modules import modules_of
 from tests.support.questionnaire import ROOT
+from tests.support.toolchain import python_for
 
 
 @pytest.mark.parametrize(
@@ -30,7 +47,12 @@ from tests.support.questionnaire import ROOT
     [
         ("Hello World", "hello-world"),
         ("  Acme -- Billing!! ", "acme-billing"),
-        ("ünïcode tool", "n-code-tool"),
+        ("ünïcode tool", "unicode-tool"),
+        ("Café Tools", "cafe-tools"),
+        ("Straße, Æsir, Øre, Łódź, Œuvre", "strasse-aesir-ore-lodz-oeuvre"),
+        ("Ｆｕｌｌｗｉｄｔｈ ﬁle", "fullwidth-file"),
+        ("日本語ツール", ""),
+        ("Ωmega Tools", "mega-tools"),
         ("Already-fine_name.2", "already-fine-name-2"),
         ("!!!", ""),
     ],
@@ -47,21 +69,59 @@ def test_pep503_and_import_names() -> None:
 @pytest.mark.parametrize(
     ("test", "good", "bad"),
     [
-        (is_pep508_name, ["a", "a.b-c_d", "A1"], ["", "-a", "a-", "a b", "a/b", 3]),
-        (is_identifier, ["pkg", "_p", "p2"], ["2p", "my-pkg", "", "pâté", None]),
+        (is_pep508_name, ["a", "a.b-c_d", "A1"], ["", "-a", "a-", "a b", "a/b", 3, "foo\n"]),
+        (is_identifier, ["pkg", "_p", "p2"], ["2p", "my-pkg", "", "pâté", None, "pkg\n"]),
         (is_python_keyword, ["class", "import", "None"], ["match", "pkg"]),
-        (is_stdlib_module, ["json", "typing", "test", "os"], ["requests", "pkg"]),
+        (
+            is_stdlib_module,
+            # compression, annotationlib: 3.14 only; distutils, cgi: gone in 3.12 / 3.13.
+            ["json", "typing", "test", "os", "compression", "annotationlib", "distutils", "cgi"],
+            ["requests", "pkg"],
+        ),
+        (
+            is_import_name,
+            ["pkg", "n" * NAME_LIMIT],
+            ["json", "class", "2fast", "n" * (NAME_LIMIT + 1), "a-b"],
+        ),
+        (
+            is_distribution_name,
+            ["a.b-c", "n" * NAME_LIMIT],
+            ["-a", "n" * (NAME_LIMIT + 1), "foo\n"],
+        ),
         (
             is_email,
             ["a@b.co", "first.last+tag@sub.example.org"],
-            ["a@b", "a b@c.d", "@b.c", "a@@b.c"],
+            ["a@b", "a b@c.d", "@b.c", "a@@b.c", "a@example.com\n", "a@example.com\r"],
         ),
         (
             is_https_url,
-            ["https://github.com/a/b"],
-            ["http://x.y", "https://", "ftp://x", "https://a b"],
+            ["https://github.com/a/b", "https://git.example.com:8443/a"],
+            ["http://x.y", "https://", "ftp://x", "https://a b", "https://[oops/x", 3],
         ),
+        (
+            has_credentials,
+            ["https://u:t@github.com/a", "https://t@github.com/a"],
+            ["https://github.com/a/b@v1", "https://github.com/a", "https://[oops/x", None],
+        ),
+        (has_backslash, ["https://evil.example\\@github.com/x"], ["https://github.com/a"]),
         (is_single_line, ["one line", ""], ["a\nb", "a\r\nb", "a\n", "a\u2028b"]),
+        (
+            has_control_characters,
+            ["\x00", "a\x1bb", "\x7f", "\x85", "\x9b", "\t", "\u202e", "\u2066", "\ud800"],
+            ["plain", "Ünïcödé 日本語 🚀", "zero\u200dwidth joiner", "", None],
+        ),
+        (has_letter_or_digit, ["a", "日本語", "٢"], ["!!!", "", " - ", None]),
+        (
+            is_copyright_year,
+            [str(FIRST_YEAR), "2026", str(last_copyright_year())],
+            ["26", "0000", "٢٠٢٦", "2026\n", str(last_copyright_year() + 1), 2026],
+        ),
+        (
+            is_yes_or_no,
+            [True, False, 0, 1, "yes", "No", " true ", "off", "y", "1"],
+            ["maybe", "", "2", 2, 1.0, None, "truthy"],
+        ),
+        (lost_trailing_zero, [3.1, 3.2], [3.13, "3.10", 3, True, None]),
     ],
 )
 def test_validation_predicates(test: object, good: list[object], bad: list[object]) -> None:
@@ -101,6 +161,8 @@ def _tiny_template(root: Path, extension: str, body: str) -> Path:
     (root / "extensions").mkdir(parents=True)
     source = ROOT / "extensions" / f"{extension.split(':')[0]}"
     (root / "extensions" / source.name).write_text(source.read_text(encoding="utf-8"))
+    for data in (ROOT / "extensions").glob("*.json"):  # data an extension reads by path
+        (root / "extensions" / data.name).write_text(data.read_text(encoding="utf-8"))
     (root / "copier.yml").write_text(
         yaml.safe_dump(
             {
@@ -132,6 +194,24 @@ def _tiny_template(root: Path, extension: str, body: str) -> Path:
         ),
         ("validation.py:ValidationExtension", "{{ value is stdlib_module }}", "json", "True"),
         ("validation.py:ValidationExtension", "{{ value is email }}", "nope", "False"),
+        (
+            "validation.py:ValidationExtension",
+            "{{ value is stdlib_module }}",
+            "annotationlib",
+            "True",
+        ),
+        (
+            "names.py:NamesExtension",
+            "{{ value | distribution_name }}",
+            "Café Straße",
+            "cafe-strasse",
+        ),
+        (
+            "validation.py:ValidationExtension",
+            "{{ given_answer(_copier_conf, 'value') }}",
+            "as given",
+            "as given",
+        ),
         ("git_defaults.py:GitDefaultsExtension", "{{ current_year() | length }}", "x", "4"),
     ],
 )
@@ -159,3 +239,37 @@ def test_toml_key_reads_back_as_one_key(key: str) -> None:
 def test_toml_key_stays_bare_where_toml_allows() -> None:
     assert toml_key("keel-sample") == "keel-sample"
     assert toml_key("my.app") == '"my.app"'
+
+
+def test_given_answer_reads_data_then_user_defaults() -> None:
+    conf = {"data": {"docker": "maybe"}, "user_defaults": {"docker": "no", "other": 3.1}}
+    assert given_answer(conf, "docker") == "maybe"
+    assert given_answer(conf, "other") == 3.1
+    assert given_answer(conf, "absent") is None
+    assert given_answer({"data": {"docker": None}}, "docker") is None
+
+
+# --- the standard-library lists, against the interpreters themselves ---------------------
+
+# The interpreters every Keel machine has (the other tiers need them too); a newer one
+# (3.14 when these were written) may be missing and is then checked where it is present.
+MACHINE_PYTHONS = ("3.11", "3.12", "3.13")
+
+
+def test_stdlib_data_covers_every_supported_python() -> None:
+    assert tuple(STDLIB_MODULES) == SUPPORTED
+    assert all(len(names) > 200 for names in STDLIB_MODULES.values())
+
+
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_stdlib_data_matches_the_interpreter(version: str) -> None:
+    interpreter = python_for(version)
+    if interpreter is None:
+        if version in MACHINE_PYTHONS or (os.environ.get("CI") and version != SUPPORTED[-1]):
+            pytest.fail(f"Python {version} is required to check its standard-library list")
+        pytest.skip(f"no Python {version} here; its list is checked where one is")
+    # The regeneration script's own probe, so the data and this check cannot disagree
+    # about what "the interpreter's list" means.
+    assert sorted(STDLIB_MODULES[version]) == modules_of(interpreter), (
+        "run: uv run python scripts/stdlib_modules.py"
+    )
