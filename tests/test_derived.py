@@ -218,7 +218,27 @@ def test_after_copy_message_gives_the_readme_s_commands(
     shown = [line.strip() for line in message if line.startswith("  ")]
     facts = tools.facts(tool, "3.11" if kind == "library" else "3.13")
     install = [*facts["environment"], *facts["install" if kind == "library" else "install_locked"]]
-    assert shown[2:] == [*install, f"{facts['run']} pytest"]
+    assert shown[2 : 2 + len(install) + 1] == [*install, f"{facts['run']} pytest"]
+    if kind == "application":
+        # The copy ran no task, so there is no lock, and the message says so (and only that).
+        assert "No lock was made; make it before the locked install:" in result.stderr
+        assert " && ".join(facts["lock"]) in result.stderr
+        assert "was made with" not in result.stderr
     readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
     assert "\n".join(install) in readme
     assert f"{facts['run']} pytest" in readme
+
+
+def test_after_copy_message_reports_the_lock_it_made(tmp_path: Path, template_dir: Path) -> None:
+    """With its task, an application's copy makes the lock, and the message says which."""
+    result = copier_cli(
+        "copy", "--trust", "--defaults",
+        "--data", "project_name=Keel Sample",
+        "--data", "project_kind=application",
+        "--data", "python_version=3.11",
+        template_dir, "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "uv.lock").is_file()
+    assert "The lock (uv.lock) was made with: uv lock" in result.stderr
+    assert "No lock was made" not in result.stderr

@@ -13,6 +13,7 @@ import yaml
 from extensions.escaping import toml_key, toml_string, yaml_string
 from extensions.git_defaults import current_year, git_config
 from extensions.names import distribution_name, import_name, pep503_normalize
+from extensions.project_files import is_existing_file
 from extensions.pythons import SUPPORTED, next_minor, pythons_from
 from extensions.validation import (
     FIRST_YEAR,
@@ -273,3 +274,12 @@ def test_stdlib_data_matches_the_interpreter(version: str) -> None:
     assert sorted(STDLIB_MODULES[version]) == modules_of(interpreter), (
         "run: uv run python scripts/stdlib_modules.py"
     )
+
+
+def test_existing_file_is_true_for_files_only(tmp_path: Path) -> None:
+    (tmp_path / "made.lock").write_text("", encoding="utf-8")
+    assert is_existing_file(tmp_path / "made.lock")
+    assert is_existing_file(str(tmp_path / "made.lock"))
+    assert not is_existing_file(tmp_path / "missing.lock")
+    assert not is_existing_file(tmp_path)
+    assert not is_existing_file(None)
