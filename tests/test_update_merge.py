@@ -476,12 +476,19 @@ def interpreter_of(command: list[str]) -> list[str | Path]:
     withs = [command[i + 1] for i, word in enumerate(command) if word == "--with"]
     assert command[command.index(withs[-1]) + 1] == "copier", command
     packages = [arg for name in ("copier", *withs) for arg in ("--with", name)]
+    # The interpreter under python_for() may be a virtual environment with everything in
+    # it (Keel's own); its base interpreter has nothing, as a fresh `uvx` has.
+    found = python_for(PYTHON)
+    assert found is not None
+    probe = run([found, "-c", "import sys; print(sys._base_executable)"], ROOT, env=tool_env())
+    base = probe.stdout.strip()
     return [
         KEEL_BIN / "uv",
         "run",
         "--no-project",
+        "--no-config",
         "--python",
-        str(python_for(PYTHON)),
+        base,
         *packages,
         "python",
     ]
