@@ -139,7 +139,7 @@ MERGE_STEP = """  - command:
 
 def merge_figures(base: Path) -> None:
     """Copier's update, then Keel's merge on what Copier left: no-op and conflicting."""
-    from tests.support.history import TemplateHistory, copy_version, git, update
+    from tests.support.history import TemplateHistory, copy_version, git
     from tests.test_update_merge import first_weeks, keel_release
 
     def release_without_the_merge(root: Path) -> None:
