@@ -3,10 +3,17 @@
     uv run python scripts/benchmark.py               # generation and time-to-green per pair
     uv run python scripts/benchmark.py --suite       # ... and the whole test suite's wall time
     uv run python scripts/benchmark.py --containers  # ... and each tool's application image
+    uv run python scripts/benchmark.py --merge       # ... and Keel's update merge
 
 Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
 (tasks included, so applications are locked), and generated → green (install with the
 project's tool, then its tests).
+
+--merge times tasks/merge.py next to Copier's own update of the same library project,
+on a no-op update (nothing overlaps: the task only asks git) and on one where the team's and
+its bot's edits overlap with a Keel release in four files (tests/test_update_merge.py's
+scenario). Copier's update runs from a history whose release lacks the merge step, then
+the task runs as Copier would run it, on exactly what Copier left.
 
 --containers builds each tool's application image with tests/support/oci.py, on the builder
 and base images scripts/provision.py provided: its size next to its base image's, a cold
@@ -123,17 +130,74 @@ def containers(base: Path, template: Path, workarounds: SandboxWorkarounds) -> N
         )
 
 
+MERGE_STEP = """  - command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/tasks/merge.py"
+    when: "{{ _stage == 'after' }}"
+"""
+
+
+def merge_figures(base: Path) -> None:
+    """Copier's update, then Keel's merge on what Copier left: no-op and conflicting."""
+    from tests.support.history import TemplateHistory, copy_version, git
+    from tests.test_update_merge import first_weeks, keel_release
+
+    def release_without_the_merge(root: Path) -> None:
+        keel_release(root)
+        config = root / "copier.yml"
+        text = config.read_text(encoding="utf-8")
+        assert text.count(MERGE_STEP) == 1, "copier.yml's merge step moved; update MERGE_STEP"
+        config.write_text(text.replace(MERGE_STEP, ""), encoding="utf-8")
+
+    history = TemplateHistory.start(base / "merge-history")
+    history.release("v2.0.0", release_without_the_merge)
+    print(f"{'update (library × uv)':<26}{'copier update':>15}{'keel merge':>12}{'files':>7}")
+    for case in ("no-op", "conflicting"):
+        project = copy_version(
+            history, base / f"merge-{case}", "v1.0.0", tasks=False, python_version="3.11"
+        )
+        git(project, "init", "-q", "-b", "main")
+        if case == "conflicting":
+            first_weeks(project)
+        git(project, "add", "-A")
+        git(project, "commit", "-q", "-m", "start")
+        copier_seconds, merge_seconds, unmerged, left = update_then_merge(project)
+        print(f"{case:<26}{copier_seconds:>14.2f}s{merge_seconds:>11.3f}s{unmerged:>4}→{left}")
+
+
+def update_then_merge(project: Path) -> tuple[float, float, int, int]:
+    """Copier's update to v2.0.0, then tasks/merge.py as Copier runs it; files unmerged."""
+    from tests.support.history import git, update
+
+    def unmerged() -> int:
+        return len({line.split("\t")[1] for line in git(project, "ls-files", "-u").splitlines()})
+
+    copier_seconds = timed(lambda: update(project, "v2.0.0"))
+    before = unmerged()
+    command = [sys.executable, str(ROOT / "tasks" / "merge.py")]
+    merge_seconds = timed(
+        lambda: subprocess.run(command, cwd=project, check=True, capture_output=True)
+    )
+    return copier_seconds, merge_seconds, before, unmerged()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
     parser.add_argument(
         "--containers", action="store_true", help="also build each application image"
     )
+    parser.add_argument(
+        "--merge", action="store_true", help="only time Keel's update merge next to Copier's"
+    )
     args = parser.parse_args()
     workarounds = SandboxWorkarounds.detect()
     env = tool_env()
     with tempfile.TemporaryDirectory() as scratch, local.env(PATH=env["PATH"]):
         base = Path(scratch)
+        if args.merge:
+            merge_figures(base)
+            return 0
         template = snapshot_template(base / "template")
         print(f"{'pair':<26}{'copier copy':>13}{'to green (warm)':>17}")
         for kind, tool in kind_tool_pairs():

@@ -155,23 +155,6 @@ def edit_like_a_user(project: GeneratedProject) -> dict[str, bytes]:
     return {name: (project.path / name).read_bytes() for name in USER_OWNED}
 
 
-def take_template_side(path: Path) -> None:
-    """Resolve every update conflict in `path` by keeping the template's side."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept: list[str] = []
-    side = None
-    for line in lines:
-        if line.startswith("<<<<<<< before updating"):
-            side = "user"
-        elif line.startswith("=======") and side == "user":
-            side = "template"
-        elif line.startswith(">>>>>>> after updating"):
-            side = None
-        elif side != "user":
-            kept.append(line)
-    path.write_text("".join(kept), encoding="utf-8")
-
-
 def status(project: GeneratedProject) -> str:
     return project.sh("git", "status", "--porcelain").stdout
 
@@ -281,25 +264,25 @@ def test_overlapping_edit_is_marked_inline_and_reported(
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
+    """A line both sides wrote in a file Keel merges only by lines (tests/test_update_merge.py
+    has the structured merges and their genuine conflicts)."""
     project = generate(history, tmp_path / "project", sandbox_workarounds, "v1.0.0")
-    # The user edits the very line v1.1.0 changes.
-    path = project.path / "pyproject.toml"
-    replace_once(path, 'select = ["E", ', 'select = ["N", "E", ')
-    project.commit("Add pep8-naming")
+    # The user adds a line exactly where v1.1.0 adds one.
+    path = project.path / ".gitignore"
+    replace_once(path, "*.py[cod]\n", "*.py[cod]\n*.pyd\n")
+    project.commit("Ignore Windows extension modules")
     capfd.readouterr()
 
     update(project.path, "v1.1.0")
 
     # What the user sees: markers in the file, git listing it as unmerged, Keel's message.
     text = path.read_text(encoding="utf-8")
-    assert '<<<<<<< before updating\nselect = ["N", "E", ' in text, text
-    assert '=======\nselect = ["C4", "E", ' in text
-    assert ">>>>>>> after updating\n" in text
-    assert "UU pyproject.toml" in status(project).splitlines()
-    assert conflicted_files(project.path) == ["pyproject.toml"]
+    assert "<<<<<<< before updating\n*.pyd\n=======\n*.so\n>>>>>>> after updating\n" in text
+    assert "UU .gitignore" in status(project).splitlines()
+    assert conflicted_files(project.path) == [".gitignore"]
     out = capfd.readouterr().out
     assert "Keel: the update overlaps with your changes" in out
-    assert "  pyproject.toml\n" in out
+    assert "  .gitignore\n" in out
     # Everything else merged: the overlap stops nothing else.
     assert "CI runs the same three commands" in (project.path / "README.md").read_text(
         encoding="utf-8"
@@ -407,17 +390,11 @@ def test_switching_a_library_to_an_application(
 
     update(project.path, "v1.1.0", project_kind="application")
 
-    # Both sides added to `dependencies`: the one overlap a switch of kind cannot avoid.
-    # Keel names it and says to relock once it is resolved.
-    assert conflicted_files(project.path) == ["pyproject.toml"]
-    out = capfd.readouterr().out
-    assert "  pyproject.toml\n" in out
-    assert "Then refresh the lock: uv lock" in out
-    path = project.path / "pyproject.toml"
-    take_template_side(path)
-    declare_dependency(path)
-    project.sh("git", "add", "pyproject.toml")
-    project.lock()
+    # Both sides added to `dependencies`, on the same lines: Keel's merge keeps both (a
+    # dependency array is a set), before the relock reads pyproject.toml.
+    assert conflicted_files(project.path) == []
+    assert "Keel: merged what both sides changed in pyproject.toml" in capfd.readouterr().out
+    assert {"pydantic-settings>=2.6", DEPENDENCY} <= set(dependencies(project))
 
     assert project.is_application
     package = project.path / "src" / "keel_sample"

@@ -9,6 +9,7 @@ policy) and agreement with the rest of the project, read from the parsed files.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -208,9 +209,10 @@ def test_every_pin_is_used_and_has_its_release(template_dir: Path) -> None:
 
 
 def test_template_update_runs_the_copier_keel_is_tested_with(template_dir: Path) -> None:
-    """The scheduled update uses the Copier and extension loader of Keel's own lock."""
+    """The scheduled update uses the Copier, extension loader and merge libraries of Keel's
+    own lock (tasks/merge.py needs tomlkit and ruamel.yaml next to Copier)."""
     tools = pinned_tools(template_dir)
-    for package in ("copier", "copier-template-extensions"):
+    for package in ("copier", "copier-template-extensions", "tomlkit", "ruamel.yaml"):
         assert tools[package] == importlib.metadata.version(package), package
 
 
@@ -317,33 +319,72 @@ def test_every_write_grant_is_for_a_job_that_exists(
     assert all(why.strip() for scopes in WRITE_SCOPES.values() for why in scopes.values())
 
 
-# --- the scheduled template update fails loudly on conflicts -------------------------------
+# --- the scheduled template update never commits a conflict -------------------------------
 
 CONFLICTS = {
     "clean": {},
     "conflict-markers": {
-        "README.md": "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n"
+        "README.md": "# P\n<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n"
     },
     "rejected-hunk": {"README.md.rej": "@@ -1 +1 @@\n-a\n+b\n"},
 }
 
 
 @pytest.mark.parametrize("leftovers", CONFLICTS.values(), ids=list(CONFLICTS))
-def test_template_update_fails_on_what_copier_leaves_unresolved(
+def test_template_update_turns_what_copier_leaves_unresolved_into_a_draft(
     tmp_path: Path, clean_library: Path, leftovers: dict[str, str]
 ) -> None:
-    """Copier exits 0 after an overlapping update, so the workflow's own check must fail."""
+    """Copier exits 0 after an overlapping update: the workflow keeps the project's side of
+    each hunk, lists the hunks in the body, and asks for a draft; no marker is committed."""
     workflow = workflows(clean_library)["template-update.yml"]
-    [script] = [s["run"] for job, s in steps(workflow) if s.get("name") == "Fail on conflicts"]
+    scripts = {s.get("id"): s["run"] for _, s in steps(workflow) if "run" in s}
     project = shutil.copytree(clean_library, tmp_path / "p")
     run(["git", "init", "-q"], project)
     run(["git", "add", "-A"], project)
     run(["git", "commit", "-q", "-m", "generated"], project)
+    # What every update changes: the version it recorded.
+    answers = project / ".copier-answers.yml"
+    text = answers.read_text("utf-8")
+    text = re.sub(r"(?m)^_commit: .*\n", "", text) + "_commit: v9.9.9\n"
+    answers.write_text(text, "utf-8")
     for name, text in leftovers.items():
         (project / name).write_text(text, encoding="utf-8")
-    # How GitHub runs a `run:` script on Linux.
-    result = run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], project, check=False
-    )
-    assert (result.returncode != 0) is bool(leftovers), result.stdout + result.stderr
-    assert ("::error::" in result.stdout) is bool(leftovers)
+    temp, output = tmp_path / "runner", tmp_path / "output"
+    temp.mkdir()
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_OUTPUT": str(output),
+        "ANSWERS_FILE": ".copier-answers.yml",
+    }
+
+    def run_step(step_id: str, **extra: str) -> None:
+        # How GitHub runs a `run:` script on Linux.
+        script = scripts[step_id]
+        command = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+        run(command, project, env={**env, **extra})
+
+    run_step("conflicts")
+    found = "true" if "found=true" in output.read_text("utf-8") else "false"
+    run_step("result", CONFLICTS=found)
+    outputs = dict(line.split("=", 1) for line in output.read_text("utf-8").splitlines())
+    assert outputs["found"] == str(bool(leftovers)).lower()
+    assert outputs["changed"] == "true"
+    assert outputs["version"] == "v9.9.9"
+    patch = (temp / "template-update" / "template-update.patch").read_text("utf-8")
+    body = (temp / "template-update" / "body.md").read_text("utf-8")
+    if not leftovers:
+        assert "v9.9.9\nwithout conflicts" in body
+        return
+    assert "+<<<<<<<" not in patch
+    assert not list(project.rglob("*.rej"))
+    if "README.md" in leftovers:
+        assert "### `README.md`\n\nLine 2:\n\n````diff\n<<<<<<< before updating\nmine\n" in body
+        assert "=======\ntheirs\n>>>>>>> after updating\n````" in body
+        assert (project / "README.md").read_text("utf-8") == "# P\nmine\n"
+    else:
+        assert "### `README.md.rej`" in body
+        assert "-a\n+b" in body
+    [pull_request] = [s for _, s in steps(workflow) if "body-path" in s.get("with", {})]
+    assert "always-true" in pull_request["with"]["draft"]

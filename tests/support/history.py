@@ -91,7 +91,7 @@ def evolve(root: Path) -> None:
     module and its test, the changelog) change too and must not.
     """
     template = root / "template"
-    sub_once(template / "pyproject.toml.jinja", r'^select = \["E", ', 'select = ["C4", "E", ')
+    replace_once(template / "pyproject.toml.jinja", '  "B",\n  "E",\n', '  "B",\n  "C4",\n  "E",\n')
     replace_once(
         template / "README.md.jinja",
         "## Test, lint, type check\n\n",
