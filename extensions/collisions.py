@@ -108,6 +108,16 @@ def rendered_pyprojects() -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
+def requirement_lists(pyproject: dict[str, Any]) -> dict[str, list[str]]:
+    """A rendered pyproject's requirements by role: what the project builds with, installs
+    and develops with (a role is phrased with the projects that have it, see _whose)."""
+    return {
+        "the build backend of {whose}": pyproject["build-system"]["requires"],
+        "a dependency of {whose}": pyproject["project"]["dependencies"],
+        "a development tool of {whose}": pyproject["dependency-groups"]["dev"],
+    }
+
+
 def _programs(command: str) -> list[str]:
     """The program a command line runs: `uv` in `uv lock`, `pip` in `python -m pip ...`."""
     words = shlex.split(command)
@@ -146,12 +156,9 @@ def direct() -> dict[str, Taker]:
 
     pyprojects = rendered_pyprojects()
     for combo, pyproject in pyprojects.items():
-        for requirement in pyproject["build-system"]["requires"]:
-            add(requirement, "the build backend of {whose}", combo)
-        for requirement in pyproject["project"]["dependencies"]:
-            add(requirement, "a dependency of {whose}", combo)
-        for requirement in pyproject["dependency-groups"]["dev"]:
-            add(requirement, "a development tool of {whose}", combo)
+        for role, requirements in requirement_lists(pyproject).items():
+            for requirement in requirements:
+                add(requirement, role, combo)
     for combo in pyprojects:
         row = derived.table()[combo[1]]
         for key in ("environment", "lock", "install", "install_locked", "build", "lowest"):

@@ -36,6 +36,7 @@ from extensions.collisions import (  # noqa: E402
     direct,
     normalize,
     rendered_pyprojects,
+    requirement_lists,
 )
 from extensions.pythons import SUPPORTED  # noqa: E402
 from tests.support.toolchain import python_for  # noqa: E402
@@ -45,16 +46,6 @@ _PINNED = re.compile(r"(?P<name>[\w.-]+)==(?P<version>\S+)[^#]*(?:#\s*via\s+(?P<
 # mypyc's runtime helper modules are named after a hash of their content: no project can
 # take such a name, and it would change with every release.
 _MYPYC_HELPER = re.compile(r"[0-9a-f]{20}__mypyc")
-
-
-def requirements_of(pyproject: dict[str, Any]) -> list[str]:
-    """Everything a project of this kind and tool installs into its environment or builds
-    with: runtime dependencies, the dev group, the build backend."""
-    return [
-        *pyproject["build-system"]["requires"],
-        *pyproject["project"]["dependencies"],
-        *pyproject["dependency-groups"]["dev"],
-    ]
 
 
 def resolve(requirements: list[str], python: Path) -> dict[str, tuple[str, str, list[str]]]:
@@ -140,7 +131,9 @@ def generate() -> dict[str, Any]:
         raise SystemExit(msg)
     resolved: dict[str, tuple[str, str, list[str]]] = {}
     for pyproject in rendered_pyprojects().values():
-        for key, (name, version, via) in resolve(requirements_of(pyproject), python).items():
+        for key, (name, version, via) in resolve(
+            [r for listed in requirement_lists(pyproject).values() for r in listed], python
+        ).items():
             if key in resolved:
                 known = resolved[key][2]
                 via = known + [parent for parent in via if parent not in known]

@@ -9,6 +9,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from extensions import collisions
 from extensions.escaping import toml_key, toml_string, yaml_string
@@ -198,14 +199,11 @@ def test_every_requirement_the_template_renders_is_taken() -> None:
     """Runtime dependencies, dev group and build backend of every kind and tool."""
     for (kind, tool), pyproject in collisions.rendered_pyprojects().items():
         assert pyproject["project"]["name"] == "keel-probe", (kind, tool)
-        requirements = [
-            *pyproject["build-system"]["requires"],
-            *pyproject["project"]["dependencies"],
-            *pyproject["dependency-groups"]["dev"],
-        ]
-        assert requirements, (kind, tool)
-        for requirement in requirements:
-            name = requirement.split(">", 1)[0].split("=", 1)[0]
+        listed = collisions.requirement_lists(pyproject)
+        assert listed["the build backend of {whose}"], (kind, tool)
+        assert listed["a development tool of {whose}"], (kind, tool)
+        for requirement in [r for requirements in listed.values() for r in requirements]:
+            name = Requirement(requirement).name
             assert collisions.distribution_taker(name) is not None, (kind, tool, name)
 
 
