@@ -11,12 +11,14 @@ newline, which would then reach pyproject.toml or a metadata header.
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import keyword
 import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from copier.errors import UserMessageError
@@ -50,6 +52,13 @@ SUMMARY_LIMIT = 512
 # differently from how it is stored.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
+# Characters that are punctuation in an email address list (RFC 5322 "specials", less the
+# dot, which a display name may carry unquoted). uv_build writes "name <email>" into the
+# Author-email field without quoting the name, so a name holding one reads back as other
+# names or addresses ("Doe, John" as two); poetry-core splits the name at "<" and ">".
+# Measured by building each backend's wheel (tests/test_e2e_awkward.py keeps it so).
+_ADDRESS_PUNCTUATION = frozenset(',"\\()<>[]:;@')
+
 # Values that mean yes or no to a bool question when given as data (`--data`, a data file).
 # Copier itself turns any other text into True ("maybe" means yes), so Keel refuses it.
 _YES_NO = frozenset({"true", "false", "yes", "no", "y", "n", "on", "off", "1", "0"})
@@ -73,6 +82,24 @@ STDLIB_MODULES = _load_stdlib_modules()
 _SHADOWED = frozenset().union(*STDLIB_MODULES.values()) | {"test"}
 
 
+def _load_collisions() -> ModuleType:
+    """collisions.py, by path (Copier loads extensions by path; extensions/ is no package)."""
+    spec = importlib.util.spec_from_file_location(
+        "keel_collisions", Path(__file__).with_name("collisions.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_COLLISIONS = _load_collisions()
+# The running program is always the module `__main__` (sys.modules has it before anything
+# is imported), so a package of that name can never be imported.
+MAIN_MODULE = "__main__"
+
+
 def is_pep508_name(value: object) -> bool:
     """True for a valid distribution name such as "my-project" or "my.project2"."""
     return isinstance(value, str) and bool(_PEP508_NAME.fullmatch(value))
@@ -94,6 +121,42 @@ def is_stdlib_module(value: object) -> bool:
     return isinstance(value, str) and value in _SHADOWED
 
 
+def is_main_module(value: object) -> bool:
+    """True for `__main__`, the name Python gives the running program."""
+    return value == MAIN_MODULE
+
+
+def is_layout_name(value: object) -> bool:
+    """True for the name of a folder of the generated project that holds Python code
+    (`tests`): pytest imports its modules under that name, so the package would clash."""
+    return isinstance(value, str) and value in _COLLISIONS.layout_names()
+
+
+def taken_distribution(value: object) -> str:
+    """What already has this distribution name (PEP 503 normalised): "pytest (a development
+    tool of Keel's projects)"; empty when nothing has."""
+    taker = _COLLISIONS.distribution_taker(value)
+    return f"{taker.name} ({taker.role})" if taker else ""
+
+
+def taken_module(value: object) -> str:
+    """Whose top-level module this import name is: "pydantic (a dependency of
+    pydantic-settings)"; empty when no distribution of the project's installs it."""
+    taker = _COLLISIONS.module_taker(value)
+    return f"{taker.name} ({taker.role})" if taker else ""
+
+
+def is_taken_distribution(value: object) -> bool:
+    """True when a project of this name could not be locked or installed next to what it
+    installs or runs (see collisions.py)."""
+    return bool(taken_distribution(value))
+
+
+def is_taken_module(value: object) -> bool:
+    """True when a package of this name would shadow a module of the project's environment."""
+    return bool(taken_module(value))
+
+
 def is_import_name(value: object) -> bool:
     """True for an import name every validator accepts: the questionnaire offers a derived
     import name as the default only when this holds (Copier checks defaults before asking)."""
@@ -101,13 +164,18 @@ def is_import_name(value: object) -> bool:
         is_identifier(value)
         and not is_python_keyword(value)
         and not is_stdlib_module(value)
+        and not is_main_module(value)
+        and not is_layout_name(value)
+        and not is_taken_module(value)
         and len(str(value)) <= NAME_LIMIT
     )
 
 
 def is_distribution_name(value: object) -> bool:
     """True for a distribution name the validator accepts (see is_import_name)."""
-    return is_pep508_name(value) and len(str(value)) <= NAME_LIMIT
+    return (
+        is_pep508_name(value) and not is_taken_distribution(value) and len(str(value)) <= NAME_LIMIT
+    )
 
 
 def is_email(value: object) -> bool:
@@ -153,6 +221,50 @@ def has_control_characters(value: object) -> bool:
     """True when the text holds a character no answer may carry (see _BIDI_CONTROLS)."""
     return isinstance(value, str) and any(
         unicodedata.category(ch) in {"Cc", "Cs"} or ch in _BIDI_CONTROLS for ch in value
+    )
+
+
+def address_punctuation(value: object) -> str:
+    """The first character of an author name that is punctuation in an address list
+    (see _ADDRESS_PUNCTUATION); empty when there is none."""
+    if not isinstance(value, str):
+        return ""
+    return next((ch for ch in value if ch in _ADDRESS_PUNCTUATION), "")
+
+
+def has_address_punctuation(value: object) -> bool:
+    """True when an author name holds a character uv_build's Author-email would misplace."""
+    return bool(address_punctuation(value))
+
+
+def has_encoded_word(value: object) -> bool:
+    """True when the text holds "=?", which opens an RFC 2047 encoded word: an email parser
+    decodes "=?utf-8?q?x?=" to "x", so a name holding one would read back changed."""
+    return isinstance(value, str) and "=?" in value
+
+
+def has_edge_space(value: object) -> bool:
+    """True when the text starts or ends with a space, which a metadata header drops."""
+    return isinstance(value, str) and value != value.strip(" ")
+
+
+def has_double_space(value: object) -> bool:
+    """True for two spaces in a row, which an address header folds into one."""
+    return isinstance(value, str) and "  " in value
+
+
+def is_author_name(value: object) -> bool:
+    """True for an author name every validator accepts (git's user.name is offered as the
+    default only then: Copier checks a default before asking)."""
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and is_single_line(value)
+        and not has_control_characters(value)
+        and not has_address_punctuation(value)
+        and not has_encoded_word(value)
+        and not has_edge_space(value)
+        and not has_double_space(value)
     )
 
 
@@ -223,6 +335,12 @@ class ValidationExtension(Extension):
         environment.tests["python_keyword"] = is_python_keyword
         environment.tests["stdlib_module"] = is_stdlib_module
         environment.tests["import_name"] = is_import_name
+        environment.tests["main_module"] = is_main_module
+        environment.tests["layout_name"] = is_layout_name
+        environment.tests["taken_distribution"] = is_taken_distribution
+        environment.tests["taken_module"] = is_taken_module
+        environment.filters["taken_distribution"] = taken_distribution
+        environment.filters["taken_module"] = taken_module
         environment.tests["distribution_name"] = is_distribution_name
         environment.tests["email"] = is_email
         environment.tests["https_url"] = is_https_url
@@ -231,6 +349,12 @@ class ValidationExtension(Extension):
         environment.tests["single_line"] = is_single_line
         environment.tests["with_control_characters"] = has_control_characters
         environment.tests["with_letter_or_digit"] = has_letter_or_digit
+        environment.tests["with_address_punctuation"] = has_address_punctuation
+        environment.filters["address_punctuation"] = address_punctuation
+        environment.tests["with_encoded_word"] = has_encoded_word
+        environment.tests["with_edge_space"] = has_edge_space
+        environment.tests["with_double_space"] = has_double_space
+        environment.tests["author_name"] = is_author_name
         environment.tests["plausible_year"] = is_copyright_year
         environment.tests["yes_or_no"] = is_yes_or_no
         environment.globals["name_limit"] = NAME_LIMIT

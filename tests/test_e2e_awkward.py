@@ -1,4 +1,4 @@
-"""End to end with the most awkward name Keel accepts: the project it gives still works.
+"""End to end with the most awkward names Keel accepts: the project it gives still works.
 
 The fast tier lint-checks each accepted awkward class (tests/test_validation.py); this runs
 one such project's own toolchain, so "accepted" provably means "installs, tests, builds".
@@ -8,16 +8,22 @@ One tool is enough: the names reach every tool through the same shared files.
 from __future__ import annotations
 
 import re
+import sys
+import zipfile
+from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
+from typing import cast
 
 import pytest
+from packaging.metadata import parse_email
 from pytest_copie.plugin import Copie
 
 from extensions.validation import NAME_LIMIT
 from tests.support.projects import generate
-from tests.support.rendering import pyproject
+from tests.support.questionnaire import BASE_ANSWERS, ROOT, choices
+from tests.support.rendering import pyproject, render
 from tests.support.sandbox import SandboxWorkarounds
-from tests.support.toolchain import KEEL_BIN, run, tool_env
+from tests.support.toolchain import KEEL_BIN, python_for, run, tool_env
 
 pytestmark = pytest.mark.e2e
 
@@ -64,3 +70,93 @@ def test_an_awkward_accepted_name_gives_a_working_application(
     env = tool_env({f"{PACKAGE.upper()}_API_TOKEN": "token"})
     script = run([fresh / "bin" / DISTRIBUTION, "--name", "Zoë"], tmp_path, env=env)
     assert script.stdout == "Hello, Zoë!\n"
+
+
+# --- author names: every backend's METADATA reads them back as typed ------------------------
+
+# Accepted names that hold the characters an address header treats specially but the
+# validator keeps (dots, an apostrophe, non-ASCII, the rest of RFC 5322's atom characters).
+# The refused ones (keel/answers.yml) were found the same way: uv_build writes the name
+# unquoted, poetry-core splits it at "<", and every backend loses edge and doubled spaces.
+AUTHOR_NAMES = [
+    "J. R. R. Tolkien",
+    "Zoë O'Brien-Çelik",
+    "日本 太郎 & Co. #1 ~ {x} | ! $ % * + / ? ^ _ ` = '",
+]
+# The standard library's header registry reads a "To" header as an address list (RFC 5322),
+# which is what Author-email is.
+_HEADERS = HeaderRegistry()
+
+
+def authors_in(wheel: Path) -> list[tuple[str, str]]:
+    """(name, email) of each author as the wheel's METADATA says, read as an index does:
+    Author-email as an address list, and Author for a backend that writes the name there
+    (poetry-core writes `Author: name` and a bare `Author-email: email`)."""
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        raw, _ = parse_email(archive.read(name))
+    header = cast(AddressHeader, _HEADERS("To", raw["author_email"]))
+    addresses = [(a.display_name, a.addr_spec) for a in header.addresses]
+    if len(addresses) == 1 and not addresses[0][0] and "author" in raw:
+        return [(raw["author"], addresses[0][1])]
+    return addresses
+
+
+@pytest.mark.parametrize("tool", choices("package_manager"))
+def test_author_names_read_back_from_every_backends_wheel(
+    tmp_path: Path, template_dir: Path, tool: str
+) -> None:
+    python = python_for("3.12")
+    if python is None:
+        pytest.fail("Python 3.12 is required for this tier")
+    for number, author in enumerate(AUTHOR_NAMES):
+        project = render(
+            tmp_path / f"p{number}", template_dir, package_manager=tool, author_name=author
+        )
+        # `uv build` runs the project's own backend (uv_build, poetry-core, setuptools).
+        run([KEEL_BIN / "uv", "build", "--wheel", f"--python={python}"], project, env=tool_env())
+        wheel = next((project / "dist").glob("*.whl"))
+        assert authors_in(wheel) == [(author, BASE_ANSWERS["author_email"])], (tool, author)
+
+
+# --- names: an accepted name near what a project installs works; the derived list is current --
+
+
+def test_a_name_installers_do_not_need_gives_a_working_project(
+    copie: Copie, template_dir: Path, sandbox_workarounds: SandboxWorkarounds
+) -> None:
+    """`wheel` is often said to be reserved, but no tool Keel's projects run installs it, so
+    it is accepted: a setuptools library (whose backend once needed `wheel`, and whose venv
+    on 3.11 holds setuptools) named `wheel` installs, tests and builds."""
+    project = generate(
+        copie,
+        template_dir,
+        sandbox_workarounds,
+        "library",
+        "setuptools",
+        "3.11",
+        project_name="Wheel",
+    )
+    assert (project.answers["distribution_name"], project.answers["import_name"]) == (
+        "wheel",
+        "wheel",
+    )
+    project.install()
+    tests = project.run_tool("pytest", "-q")
+    assert re.search(r"\d+ passed", tests.stdout), tests.stdout
+    sdist, wheel = project.build()
+    assert wheel.name.startswith("wheel-0.1.0-")
+    run([KEEL_BIN / "twine", "check", "--strict", sdist, wheel], project.path)
+
+
+def test_dependency_names_are_current() -> None:
+    """Resolving the template's requirements again (PyPI) gives extensions/dependency_names.json:
+    a new release that adds a dependency makes a name collide, and the file must say so.
+    Regenerate with `uv run python scripts/dependency_names.py`."""
+    result = run(
+        [sys.executable, ROOT / "scripts" / "dependency_names.py", "--check"],
+        ROOT,
+        env=tool_env(),
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

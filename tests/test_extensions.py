@@ -9,7 +9,9 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
+from extensions import collisions
 from extensions.escaping import toml_key, toml_string, yaml_string
 from extensions.git_defaults import current_year, git_config
 from extensions.names import distribution_name, import_name, pep503_normalize
@@ -19,21 +21,31 @@ from extensions.validation import (
     FIRST_YEAR,
     NAME_LIMIT,
     STDLIB_MODULES,
+    address_punctuation,
     given_answer,
+    has_address_punctuation,
     has_backslash,
     has_control_characters,
     has_credentials,
+    has_double_space,
+    has_edge_space,
+    has_encoded_word,
     has_letter_or_digit,
+    is_author_name,
     is_copyright_year,
     is_distribution_name,
     is_email,
     is_https_url,
     is_identifier,
     is_import_name,
+    is_layout_name,
+    is_main_module,
     is_pep508_name,
     is_python_keyword,
     is_single_line,
     is_stdlib_module,
+    is_taken_distribution,
+    is_taken_module,
     is_yes_or_no,
     last_copyright_year,
     lost_trailing_zero,
@@ -82,12 +94,46 @@ def test_pep503_and_import_names() -> None:
         (
             is_import_name,
             ["pkg", "n" * NAME_LIMIT],
-            ["json", "class", "2fast", "n" * (NAME_LIMIT + 1), "a-b"],
+            ["json", "class", "2fast", "n" * (NAME_LIMIT + 1), "a-b", "__main__", "tests", "yaml"],
         ),
         (
             is_distribution_name,
-            ["a.b-c", "n" * NAME_LIMIT],
-            ["-a", "n" * (NAME_LIMIT + 1), "foo\n"],
+            ["a.b-c", "n" * NAME_LIMIT, "py-test", "wheel"],
+            ["-a", "n" * (NAME_LIMIT + 1), "foo\n", "pytest", "PyTest", "pre_commit", "pluggy"],
+        ),
+        # PEP 503: case and runs of . _ - do not make another name; "py-test" is another name.
+        (
+            is_taken_distribution,
+            [
+                "pytest",
+                "PyTest",
+                "Pre.Commit",
+                "pre__commit",
+                "PIP",
+                "uv_build",
+                "typing-extensions",
+            ],
+            ["py-test", "pytest2", "wheel", "keel-sample", "", None],
+        ),
+        (
+            is_taken_module,
+            ["pytest", "_pytest", "py", "yaml", "dotenv", "pydantic_core", "pre_commit", "pip"],
+            ["pre-commit", "pyyaml", "keel_sample", "wheel", "", None],
+        ),
+        (is_main_module, ["__main__"], ["main", "__init__", None]),
+        (is_layout_name, ["tests"], ["src", "test_core", "docs", None]),
+        (
+            has_address_punctuation,
+            list(',"\\()<>[]:;@'),
+            ["J. R. R. Tolkien", "O'Brien", "Zoë Çelik", "日本 太郎", "a!#$%&*+/=?^_`{|}~b", None],
+        ),
+        (has_encoded_word, ["=?utf-8?q?x?=", "a=?b"], ["a = b", "why?=", None]),
+        (has_edge_space, [" a", "a ", " "], ["a b", "a\u00a0", None]),
+        (has_double_space, ["a  b"], ["a b", "a \u00a0b", None]),
+        (
+            is_author_name,
+            ["Ada Lovelace", "J. R. R. Tolkien", "Zoë O'Brien-Çelik", "日本 太郎"],
+            ["", " ", "Doe, John", "a\nb", "a\x1bb", " Ann", "Ann  Lee", "=?x?q?y?=", None],
         ),
         (
             is_email,
@@ -132,6 +178,34 @@ def test_validation_predicates(test: object, good: list[object], bad: list[objec
 
 
 TRICKY = 'q"uote \\ back # hash: colon — ünï\ttab\u007fdel\x01ctl'
+
+
+def test_address_punctuation_names_the_first_one() -> None:
+    assert address_punctuation("Doe, John (JD)") == ","
+    assert address_punctuation("Ann Lee") == ""
+
+
+def test_dependency_names_were_made_from_the_template_as_it_is() -> None:
+    """extensions/dependency_names.json is resolved from the direct requirements the template
+    renders today (regenerate with scripts/dependency_names.py when this fails)."""
+    stored = collisions.derived_file()
+    assert stored["roots"] == sorted(collisions.direct())
+    distributions = stored["distributions"]
+    assert set(stored["roots"]) <= set(distributions)
+    for entry in distributions.values():
+        assert {collisions.normalize(parent) for parent in entry["needed_by"]} <= set(distributions)
+
+
+def test_every_requirement_the_template_renders_is_taken() -> None:
+    """Runtime dependencies, dev group and build backend of every kind and tool."""
+    for (kind, tool), pyproject in collisions.rendered_pyprojects().items():
+        assert pyproject["project"]["name"] == "keel-probe", (kind, tool)
+        listed = collisions.requirement_lists(pyproject)
+        assert listed["the build backend of {whose}"], (kind, tool)
+        assert listed["a development tool of {whose}"], (kind, tool)
+        for requirement in [r for requirements in listed.values() for r in requirements]:
+            name = Requirement(requirement).name
+            assert collisions.distribution_taker(name) is not None, (kind, tool, name)
 
 
 def test_toml_string_round_trips_anything() -> None:

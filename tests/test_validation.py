@@ -20,8 +20,15 @@ from extensions.validation import (
     last_copyright_year,
 )
 from keel.questionnaire import examples
+from tests.conftest import snapshot_template
 from tests.support.questionnaire import answers, asked, kind_tool_pairs
-from tests.support.rendering import load_yaml, pyproject, render, render_with_copie
+from tests.support.rendering import (
+    copy_template,
+    load_yaml,
+    pyproject,
+    render,
+    render_with_copie,
+)
 from tests.support.toolchain import KEEL_BIN, run
 from tests.test_render import assert_lint_clean
 
@@ -284,6 +291,13 @@ def test_yes_or_no_answers_mean_what_they_say(
         ("repository_url", "https://git.example.com:8443/team/sample"),
         ("author_email", "first.last+tag@sub.example.org"),
         ("description", "Ünïcödé, 日本語 and emoji 🚀 — fine"),
+        # Every backend's Author-email reads these back as typed (tests/test_e2e_awkward.py).
+        ("author_name", "J. R. R. Tolkien"),
+        ("author_name", "Zoë O'Brien-Çelik"),
+        ("author_name", "日本 太郎 & Co. #1 ~ {x} | ! $ % * + / ? ^ _ ` = '"),
+        # Near a dependency's name but not it, PEP 503 normalised: py-test is not pytest.
+        ("distribution_name", "py-test"),
+        ("distribution_name", "wheel"),
     ],
 )
 def test_awkward_but_valid_text_is_accepted(
@@ -291,3 +305,22 @@ def test_awkward_but_valid_text_is_accepted(
 ) -> None:
     project = render(tmp_path / "p", template_dir, **{question: value})
     assert load_yaml(project / ".copier-answers.yml")[question] == value
+
+
+def test_a_dependency_added_to_the_template_is_refused_at_once(tmp_path: Path) -> None:
+    """The names come from what the template renders, not from a copy: a dependency added
+    to template/pyproject.toml.jinja is refused without regenerating anything."""
+    template = snapshot_template(tmp_path / "template")
+    source = template / "template" / "pyproject.toml.jinja"
+    text = source.read_text(encoding="utf-8")
+    dev_group = "dev = [\n"
+    assert text.count(dev_group) == 1
+    source.write_text(text.replace(dev_group, dev_group + '  "httpx>=0.27",\n'), "utf-8")
+    with pytest.raises(ValueError, match="Validation error") as refused:
+        copy_template(tmp_path / "p", template, {"distribution_name": "HTTPX"})
+    assert str(refused.value).endswith(
+        '"HTTPX" is the name of httpx (a development tool of Keel\'s projects), and a project '
+        "cannot share its name with a package it installs or runs; choose another "
+        "distribution name."
+    )
+    assert not (tmp_path / "p").exists()
