@@ -8,7 +8,6 @@ One tool is enough: the names reach every tool through the same shared files.
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from email.headerregistry import AddressHeader, HeaderRegistry
 from pathlib import Path
@@ -20,7 +19,7 @@ from pytest_copie.plugin import Copie
 
 from extensions.validation import NAME_LIMIT
 from tests.support.projects import generate
-from tests.support.questionnaire import BASE_ANSWERS, ROOT, choices
+from tests.support.questionnaire import BASE_ANSWERS, choices
 from tests.support.rendering import pyproject, render
 from tests.support.sandbox import SandboxWorkarounds
 from tests.support.toolchain import KEEL_BIN, python_for, run, tool_env
@@ -147,16 +146,3 @@ def test_a_name_installers_do_not_need_gives_a_working_project(
     sdist, wheel = project.build()
     assert wheel.name.startswith("wheel-0.1.0-")
     run([KEEL_BIN / "twine", "check", "--strict", sdist, wheel], project.path)
-
-
-def test_dependency_names_are_current() -> None:
-    """Resolving the template's requirements again (PyPI) gives extensions/dependency_names.json:
-    a new release that adds a dependency makes a name collide, and the file must say so.
-    Regenerate with `uv run python scripts/dependency_names.py`."""
-    result = run(
-        [sys.executable, ROOT / "scripts" / "dependency_names.py", "--check"],
-        ROOT,
-        env=tool_env(),
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
