@@ -558,7 +558,8 @@ def moved_summary(moves: Sequence[Moved]) -> dict[str, int]:
 def sentence(summary: dict[str, int], words: dict[str, str]) -> str:
     """A summary as one line: `6 repositories: 2 up to date, ...`."""
     parts = [f"{summary[key]} {word}" for key, word in words.items()]
-    return f"{summary['repositories']} repositories: {', '.join(parts)}."
+    count = summary["repositories"]
+    return f"{count} {'repository' if count == 1 else 'repositories'}: {', '.join(parts)}."
 
 
 STATUS_WORDS: Final = {
