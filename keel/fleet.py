@@ -57,6 +57,8 @@ ANSWERS_FILE: Final = ".copier-answers.yml"
 KEY_ANSWERS: Final = {"kind": "project_kind", "tool": "package_manager", "python": "python_version"}
 DEFAULT_BRANCH: Final = "keel/update-{version}"
 COMMIT_MESSAGE: Final = "Update from Keel {version}"
+# In each repository's scratch folder: what Copier and its tasks printed.
+LOG: Final = "output.log"
 
 UP_TO_DATE: Final = "up to date"
 CLEAN: Final = "clean"
@@ -196,16 +198,20 @@ def drift(project: Path, answers: dict[str, Any], template: Path, scratch: Path)
     """Template-owned files whose content differs from a fresh render of the project's own
     answers at its own recorded commit (a deleted one included): the hand edits."""
     rendered = scratch / "render"
-    copier.run_copy(
-        str(answers["_src_path"]),
-        rendered,
-        data={k: v for k, v in answers.items() if not k.startswith("_")},
-        vcs_ref=str(answers["_commit"]),
-        defaults=True,
-        unsafe=True,
-        quiet=True,
-        skip_tasks=True,
-    )
+    try:
+        copier.run_copy(
+            str(answers["_src_path"]),
+            rendered,
+            data={k: v for k, v in answers.items() if not k.startswith("_")},
+            vcs_ref=str(answers["_commit"]),
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            skip_tasks=True,
+        )
+    except Exception as error:  # Copier's failures: one line per repository
+        msg = f"rendering its answers at {answers['_commit']} fails: {_reason(error, scratch)}"
+        raise FleetError(msg) from None
     files = [
         p.relative_to(rendered).as_posix()
         for p in rendered.rglob("*")
@@ -223,24 +229,25 @@ def drift(project: Path, answers: dict[str, Any], template: Path, scratch: Path)
     )
 
 
-def dry_update(project: Path, log: Path) -> list[str]:
+def dry_update(project: Path, scratch: Path) -> list[str]:
     """`copier update --trust --defaults` in `project` (a clone); the files it left
     conflicted. Raises FleetError with Keel's own sentence when the update fails."""
     try:
         copier.run_update(str(project), defaults=True, overwrite=True, unsafe=True, quiet=True)
     except Exception as error:  # Copier's and its tasks' failures: one line per repository
-        raise FleetError(_reason(error, log)) from None
+        raise FleetError(f"copier update fails: {_reason(error, scratch)}") from None
     return conflicted_files(project)
 
 
-def _reason(error: BaseException, log: Path) -> str:
-    """What went wrong, preferring the sentence a Keel task printed over Copier's."""
+def _reason(error: BaseException, scratch: Path) -> str:
+    """What went wrong in one line, preferring the sentence a Keel task printed (into the
+    scratch folder's log) over Copier's."""
     sys.stdout.flush()
     sys.stderr.flush()
+    log = scratch / LOG
     said = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     keel = [line.strip() for line in said.splitlines() if line.startswith("Keel:")]
-    text = keel[0] if keel else (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return f"copier update fails: {text}"
+    return keel[0] if keel else (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 @contextlib.contextmanager
@@ -305,9 +312,8 @@ def inspect(source: Source) -> Status:
     status = Status(source.name)
     with tempfile.TemporaryDirectory(prefix="keel-fleet-") as folder:
         scratch = Path(folder)
-        log = scratch / "output.log"
         try:
-            with output_to(log):
+            with output_to(scratch / LOG):
                 project = clone(source, scratch / "repository")
                 answers = answers_of(project)
                 template, position = checkout_template(answers, scratch / "template")
@@ -323,10 +329,10 @@ def inspect(source: Source) -> Status:
                     status.update = UP_TO_DATE
                 else:
                     status.update = FAILS  # until the dry run says otherwise
-                    status.conflicts = dry_update(project, log)
+                    status.conflicts = dry_update(project, scratch)
                     status.update = CONFLICT if status.conflicts else CLEAN
         except Exception as error:  # one repository's failure is a line of the report
-            status.error = str(error) if isinstance(error, FleetError) else _reason(error, log)
+            status.error = str(error) if isinstance(error, FleetError) else _reason(error, scratch)
             if status.update != FAILS:
                 status.update = None
     return status
@@ -356,9 +362,8 @@ def move(source: Source, branch_pattern: str) -> Moved:
     moved = Moved(source.name)
     with tempfile.TemporaryDirectory(prefix="keel-fleet-") as folder:
         scratch = Path(folder)
-        log = scratch / "output.log"
         try:
-            with output_to(log):
+            with output_to(scratch / LOG):
                 if not source.local:
                     msg = f"update needs a local clone of {source.name}; clone it."
                     raise FleetError(msg)
@@ -376,7 +381,7 @@ def move(source: Source, branch_pattern: str) -> Moved:
                     msg = f"the branch {branch} already exists; delete it or pass --branch."
                     raise FleetError(msg)
                 moved.result = FAILS
-                moved.conflicts = dry_update(project, log)
+                moved.conflicts = dry_update(project, scratch)
                 if moved.conflicts:
                     moved.result = CONFLICT
                     return moved
@@ -386,9 +391,9 @@ def move(source: Source, branch_pattern: str) -> Moved:
                 _git(repository, "fetch", "--quiet", str(project), f"HEAD:refs/heads/{branch}")
                 moved.result, moved.branch = COMMITTED, branch
                 moved.revision = _git(repository, "rev-parse", f"refs/heads/{branch}")
-                moved.files = _git(project, "diff", "--name-only", "HEAD~1", "HEAD").split()
+                moved.files = _git(project, "diff", "--name-only", "HEAD~1").splitlines()
         except Exception as error:  # one repository's failure is a line of the report
-            moved.error = str(error) if isinstance(error, FleetError) else _reason(error, log)
+            moved.error = str(error) if isinstance(error, FleetError) else _reason(error, scratch)
             if moved.result != FAILS:
                 moved.result = None
     return moved
@@ -620,10 +625,27 @@ def parser() -> argparse.ArgumentParser:
     )
     update.add_argument(
         "--branch",
+        type=_branch,
         default=DEFAULT_BRANCH,
         help="the new branch; {version} is the template's newest (default %(default)s)",
     )
     return top
+
+
+def _branch(pattern: str) -> str:
+    """A branch name, where `{version}` stands for the template's newest version."""
+    try:
+        name = pattern.format(version="v1.0.0")
+    except (KeyError, IndexError, ValueError):
+        msg = f"{pattern!r} may use {{version}} and no other {{...}}"
+        raise argparse.ArgumentTypeError(msg) from None
+    valid = subprocess.run(
+        ["git", "check-ref-format", "--branch", name], capture_output=True, check=False
+    )
+    if valid.returncode != 0:
+        msg = f"{pattern!r} is not a valid git branch name"
+        raise argparse.ArgumentTypeError(msg)
+    return pattern
 
 
 def _natural(text: str) -> int:

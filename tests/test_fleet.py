@@ -218,17 +218,24 @@ def test_status_names_what_it_cannot_read(
 
 
 @pytest.mark.parametrize(
-    ("option", "value", "sentence"),
+    ("command", "option", "value", "sentence"),
     [
-        ("--max-behind", "-1", "'-1' is not a whole number of versions (0 or more)"),
-        ("--jobs", "0", "'0' is not a number of jobs (1 or more)"),
+        ("status", "--max-behind", "-1", "'-1' is not a whole number of versions (0 or more)"),
+        ("status", "--jobs", "0", "'0' is not a number of jobs (1 or more)"),
+        ("update", "--branch", "keel/{tag}", "'keel/{tag}' may use {version} and no other {...}"),
+        (
+            "update",
+            "--branch",
+            "keel..{version}",
+            "'keel..{version}' is not a valid git branch name",
+        ),
     ],
 )
 def test_a_bad_option_is_one_sentence(
-    capsys: pytest.CaptureFixture[str], option: str, value: str, sentence: str
+    capsys: pytest.CaptureFixture[str], command: str, option: str, value: str, sentence: str
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
-        fleet.main(["status", "somewhere", f"{option}={value}"])
+        fleet.main([command, "somewhere", f"{option}={value}"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.strip().endswith(f"argument {option}: {sentence}")
 
