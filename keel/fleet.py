@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import copier
 import yaml
@@ -271,6 +271,35 @@ def output_to(log: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
+class Report(Protocol):
+    """A repository's line of either command's report."""
+
+    def fail(self, sentence: str) -> None:
+        """Record why the command could not finish with this repository."""
+
+
+@contextlib.contextmanager
+def workspace(report: Report) -> Iterator[Path]:
+    """A scratch folder for one repository, with what Copier prints sent to its log; a
+    failure inside becomes the report's one sentence, so one repository never stops a run."""
+    with tempfile.TemporaryDirectory(prefix="keel-fleet-") as folder:
+        scratch = Path(folder)
+        try:
+            with output_to(scratch / LOG):
+                yield scratch
+        except Exception as error:
+            report.fail(str(error) if isinstance(error, FleetError) else _reason(error, scratch))
+
+
+def locate(source: Source, scratch: Path) -> tuple[Path, dict[str, Any], Path, Position]:
+    """A clone of the repository, its answers, its template at the recorded commit, and
+    where that commit stands: what both commands start from."""
+    project = clone(source, scratch / "repository")
+    answers = answers_of(project)
+    template, position = checkout_template(answers, scratch / "template")
+    return project, answers, template, position
+
+
 # ─── status ──────────────────────────────────────────────────────────────────
 
 
@@ -294,6 +323,11 @@ class Status:
     error: str | None = None
     alerts: list[str] = field(default_factory=list)
 
+    def fail(self, sentence: str) -> None:
+        self.error = sentence
+        if self.update != FAILS:
+            self.update = None
+
     def judge(self, max_behind: int) -> None:
         """Why a scheduled job should alert on this repository (nothing: no alert)."""
         self.alerts = []
@@ -310,31 +344,22 @@ class Status:
 def inspect(source: Source) -> Status:
     """Everything `status` reports about one repository, never touching it."""
     status = Status(source.name)
-    with tempfile.TemporaryDirectory(prefix="keel-fleet-") as folder:
-        scratch = Path(folder)
-        try:
-            with output_to(scratch / LOG):
-                project = clone(source, scratch / "repository")
-                answers = answers_of(project)
-                template, position = checkout_template(answers, scratch / "template")
-                status.template, status.commit = position.template, position.commit
-                status.newest, status.behind = position.newest, position.behind
-                status.behind_commits = position.behind_commits
-                status.behind_versions = position.behind_versions
-                for column, question in KEY_ANSWERS.items():
-                    value = answers.get(question)
-                    setattr(status, column, None if value is None else str(value))
-                status.drift = drift(project, answers, template, scratch)
-                if position.behind_commits == 0:
-                    status.update = UP_TO_DATE
-                else:
-                    status.update = FAILS  # until the dry run says otherwise
-                    status.conflicts = dry_update(project, scratch)
-                    status.update = CONFLICT if status.conflicts else CLEAN
-        except Exception as error:  # one repository's failure is a line of the report
-            status.error = str(error) if isinstance(error, FleetError) else _reason(error, scratch)
-            if status.update != FAILS:
-                status.update = None
+    with workspace(status) as scratch:
+        project, answers, template, position = locate(source, scratch)
+        status.template, status.commit = position.template, position.commit
+        status.newest, status.behind = position.newest, position.behind
+        status.behind_commits = position.behind_commits
+        status.behind_versions = position.behind_versions
+        for column, question in KEY_ANSWERS.items():
+            value = answers.get(question)
+            setattr(status, column, None if value is None else str(value))
+        status.drift = drift(project, answers, template, scratch)
+        if position.behind_commits == 0:
+            status.update = UP_TO_DATE
+        else:
+            status.update = FAILS  # until the dry run says otherwise
+            status.conflicts = dry_update(project, scratch)
+            status.update = CONFLICT if status.conflicts else CLEAN
     return status
 
 
@@ -356,46 +381,42 @@ class Moved:
     conflicts: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def fail(self, sentence: str) -> None:
+        self.error = sentence
+        if self.result != FAILS:
+            self.result = None
+
 
 def move(source: Source, branch_pattern: str) -> Moved:
     """Update one repository in a clone; commit a clean result to a new branch of it."""
     moved = Moved(source.name)
-    with tempfile.TemporaryDirectory(prefix="keel-fleet-") as folder:
-        scratch = Path(folder)
-        try:
-            with output_to(scratch / LOG):
-                if not source.local:
-                    msg = f"update needs a local clone of {source.name}; clone it."
-                    raise FleetError(msg)
-                repository = Path(source.location)
-                project = clone(source, scratch / "repository")
-                answers = answers_of(project)
-                _, position = checkout_template(answers, scratch / "template")
-                moved.template, moved.commit = position.template, position.commit
-                moved.newest = position.newest
-                if position.behind_commits == 0:
-                    moved.result = UP_TO_DATE
-                    return moved
-                branch = branch_pattern.format(version=position.newest)
-                if _has_branch(repository, branch):
-                    msg = f"the branch {branch} already exists; delete it or pass --branch."
-                    raise FleetError(msg)
-                moved.result = FAILS
-                moved.conflicts = dry_update(project, scratch)
-                if moved.conflicts:
-                    moved.result = CONFLICT
-                    return moved
-                _git(project, "add", "--all")
-                message = COMMIT_MESSAGE.format(version=position.newest)
-                _git(project, "commit", "--quiet", "-m", message, env=_identity(repository))
-                _git(repository, "fetch", "--quiet", str(project), f"HEAD:refs/heads/{branch}")
-                moved.result, moved.branch = COMMITTED, branch
-                moved.revision = _git(repository, "rev-parse", f"refs/heads/{branch}")
-                moved.files = _git(project, "diff", "--name-only", "HEAD~1").splitlines()
-        except Exception as error:  # one repository's failure is a line of the report
-            moved.error = str(error) if isinstance(error, FleetError) else _reason(error, scratch)
-            if moved.result != FAILS:
-                moved.result = None
+    with workspace(moved) as scratch:
+        if not source.local:
+            msg = f"update needs a local clone of {source.name}; clone it."
+            raise FleetError(msg)
+        repository = Path(source.location)
+        project, _, _, position = locate(source, scratch)
+        moved.template, moved.commit = position.template, position.commit
+        moved.newest = position.newest
+        if position.behind_commits == 0:
+            moved.result = UP_TO_DATE
+            return moved
+        branch = branch_pattern.format(version=position.newest)
+        if _has_branch(repository, branch):
+            msg = f"the branch {branch} already exists; delete it or pass --branch."
+            raise FleetError(msg)
+        moved.result = FAILS  # until the update says otherwise
+        moved.conflicts = dry_update(project, scratch)
+        if moved.conflicts:
+            moved.result = CONFLICT
+            return moved
+        _git(project, "add", "--all")
+        message = COMMIT_MESSAGE.format(version=position.newest)
+        _git(project, "commit", "--quiet", "-m", message, env=_identity(repository))
+        _git(repository, "fetch", "--quiet", str(project), f"HEAD:refs/heads/{branch}")
+        moved.result, moved.branch = COMMITTED, branch
+        moved.revision = _git(repository, "rev-parse", f"refs/heads/{branch}")
+        moved.files = _git(project, "diff", "--name-only", "HEAD~1").splitlines()
     return moved
 
 
@@ -428,24 +449,24 @@ def _identity(repository: Path) -> dict[str, str]:
 
 # ─── Running over the fleet ──────────────────────────────────────────────────
 
-Report = TypeVar("Report", Status, Moved)
+Line = TypeVar("Line", Status, Moved)
 
 
 def run_all(
-    work: Callable[..., Report],
+    work: Callable[..., Line],
     found: Sequence[Source],
     jobs: int,
-    say: Callable[[Report], str],
+    say: Callable[[Line], str],
     *args: object,
-) -> list[Report]:
+) -> list[Line]:
     """`work` for every repository, `jobs` at a time, one progress line (stderr) as each
     finishes; the reports in the order the repositories were given.
 
     Separate processes, not threads: Copier changes the working directory while it runs.
     """
-    results: dict[int, Report] = {}
+    results: dict[int, Line] = {}
 
-    def done(index: int, report: Report) -> None:
+    def done(index: int, report: Line) -> None:
         results[index] = report
         print(f"[{len(results)}/{len(found)}] {found[index].name}: {say(report)}", file=sys.stderr)
 
