@@ -625,6 +625,7 @@ def parser() -> argparse.ArgumentParser:
         "--jobs",
         type=_positive,
         default=min(4, os.cpu_count() or 1),
+        metavar="N",
         help="repositories worked on at once (default: the CPUs, at most 4)",
     )
     status = commands.add_parser(
@@ -637,7 +638,8 @@ def parser() -> argparse.ArgumentParser:
         type=_natural,
         default=0,
         metavar="N",
-        help="exit 1 when a repository is more than N versions behind (default 0)",
+        help="exit 1 when a repository is more than N releases behind (commits, for a template "
+        "without tags; default 0)",
     )
     update = commands.add_parser(
         "update",

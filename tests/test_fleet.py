@@ -217,6 +217,57 @@ def test_status_names_what_it_cannot_read(
     assert code == 1
 
 
+def template_repository(path: Path, tags: list[str | None]) -> list[str]:
+    """A git repository with one commit per entry, tagged as given; the commits' hashes."""
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    commits = []
+    for number, tag in enumerate(tags):
+        (path / "copier.yml").write_text(f"_subdirectory: template{number}\n", encoding="utf-8")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", f"Commit {number}")
+        commits.append(git(path, "rev-parse", "HEAD").strip())
+        if tag is not None:
+            git(path, "tag", tag)
+    return commits
+
+
+@pytest.mark.parametrize(
+    ("tags", "recorded", "newest", "commits", "versions", "behind"),
+    [
+        pytest.param(
+            ["v1.0.0", None, "v1.1.0", "v2.0.0rc1"],
+            "v1.0.0",
+            "v1.1.0",
+            2,
+            1,
+            1,
+            id="releases-skip-pre-releases-as-copier-does",
+        ),
+        pytest.param([None, None, None], 0, "HEAD", 2, None, 2, id="untagged-counts-commits"),
+    ],
+)
+def test_how_far_behind(
+    tmp_path: Path,
+    tags: list[str | None],
+    recorded: str | int,
+    newest: str,
+    commits: int,
+    versions: int | None,
+    behind: int,
+) -> None:
+    """Releases between the recorded commit and the newest, which is what `copier update`
+    moves to; commits where the template has no release tags."""
+    hashes = template_repository(tmp_path / "template", tags)
+    commit = hashes[recorded] if isinstance(recorded, int) else recorded
+    answers = {"_src_path": str(tmp_path / "template"), "_commit": commit}
+
+    _, position = fleet.checkout_template(answers, tmp_path / "checkout")
+
+    assert position == fleet.Position(str(tmp_path / "template"), commit, newest, commits, versions)
+    assert position.behind == behind
+
+
 @pytest.mark.parametrize(
     ("command", "option", "value", "sentence"),
     [
