@@ -4,6 +4,7 @@
     uv run python scripts/benchmark.py --suite       # ... and the whole test suite's wall time
     uv run python scripts/benchmark.py --containers  # ... and each tool's application image
     uv run python scripts/benchmark.py --merge       # ... and Keel's update merge
+    uv run python scripts/benchmark.py --fleet       # ... and `keel-fleet status` on six repos
 
 Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
 (tasks included, so applications are locked), and generated → green (install with the
@@ -20,11 +21,17 @@ and base images scripts/provision.py provided: its size next to its base image's
 build (no layers, empty cache mounts; base images stay), and a rebuild after a change to the
 code alone. It empties the builder's layer cache, so the next container-tier run starts cold
 too.
+
+--fleet generates the six-repository throwaway fleet of the tests (tests/support/fleet.py)
+and times `keel-fleet status` over it, one repository at a time and two at a time. Per
+repository it renders the answers at the recorded commit and, for the four that are behind,
+dry-runs `copier update` in a clone: the floor of what the report needs.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import subprocess
 import sys
@@ -40,6 +47,7 @@ import copier  # noqa: E402
 from plumbum import local  # noqa: E402
 
 from tests.conftest import snapshot_template  # noqa: E402
+from tests.support.fleet import FLEET, Fleet  # noqa: E402
 from tests.support.oci import (  # noqa: E402
     PROVISION_COMMAND,
     OCIBuilder,
@@ -181,6 +189,21 @@ def update_then_merge(project: Path) -> tuple[float, float, int, int]:
     return copier_seconds, merge_seconds, before, unmerged()
 
 
+def fleet_status(base: Path) -> None:
+    """`keel-fleet status` over the test fleet, as a scheduled job runs it (the command)."""
+    fleet = Fleet(base / "fleet")
+    listing = fleet.listing()
+    print(f"{'keel-fleet status':<26}{'wall':>13}{'per repository':>17}")
+    for jobs in (1, 2):
+        command = [KEEL_BIN / "keel-fleet", "status", "--json", f"--jobs={jobs}", listing]
+        status = functools.partial(
+            subprocess.run, command, cwd=fleet.root, env=tool_env(), capture_output=True
+        )
+        seconds = timed(status)
+        label = f"{len(FLEET)} repos, {jobs} job{'s' if jobs > 1 else ''}"
+        print(f"{label:<26}{seconds:>12.1f}s{seconds / len(FLEET):>16.1f}s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
@@ -189,6 +212,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--merge", action="store_true", help="only time Keel's update merge next to Copier's"
+    )
+    parser.add_argument(
+        "--fleet", action="store_true", help="also time `keel-fleet status` on six repositories"
     )
     args = parser.parse_args()
     workarounds = SandboxWorkarounds.detect()
@@ -214,6 +240,8 @@ def main() -> int:
             print(f"{kind + ' × ' + tool:<26}{copy_seconds:>12.1f}s{green_seconds:>16.1f}s")
         if args.containers:
             containers(base, template, workarounds)
+        if args.fleet:
+            fleet_status(base)
     if args.suite:
         seconds = timed(
             lambda: subprocess.run([str(KEEL_BIN / "pytest"), "-q"], cwd=ROOT, check=False)

@@ -43,6 +43,7 @@ from keel.questionnaire import (  # noqa: E402
     examples,
     load,
 )
+from keel.updating import owned_patterns  # noqa: E402
 
 REFERENCE_PAGE = Path("docs/reference/questions.md")
 PAGE_TEMPLATE = Path(__file__).with_name("templates") / "questions.md.jinja"
@@ -127,7 +128,7 @@ def reference_markdown(model: Questionnaire, sample: Examples) -> str:
         )
         for name, value in model.derived(sample.base).items()
     ]
-    on_copy = model.patterns("_exclude", "copy")
+    owned = owned_patterns(model.root)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(PAGE_TEMPLATE.parent),
         undefined=jinja2.StrictUndefined,
@@ -143,8 +144,8 @@ def reference_markdown(model: Questionnaire, sample: Examples) -> str:
         MISSING=MISSING,
         questions=[question_facts(model, q, fed[q.name], sample) for q in model.asked.values()],
         derived=derived,
-        never_updated=[p for p in model.patterns("_exclude", "update") if p not in on_copy],
-        created_when_missing=model.patterns("_skip_if_exists", "update"),
+        never_updated=owned["_exclude"],
+        created_when_missing=owned["_skip_if_exists"],
     )
 
 

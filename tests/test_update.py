@@ -18,14 +18,12 @@ from typing import Any
 
 import copier
 import copier._main
-import pathspec
 import pytest
 
-from keel import questionnaire
+from keel.updating import OWNING_SETTINGS, conflicted_files, matching, owned_patterns
 from tests.support import tools
 from tests.support.history import (
     TemplateHistory,
-    conflicted_files,
     copy_version,
     evolve,
     git,
@@ -418,22 +416,6 @@ TEAM_EDIT = "# Edited by the project's team.\n"
 PATH_CONDITION = re.compile(r"\{%.*?%\}")
 PATH_VARIABLE = re.compile(r"\{\{.*?\}\}")
 OWNERSHIP_TABLE = ROOT / "docs" / "how-to" / "updating.md"
-OWNING_SETTINGS = ("_exclude", "_skip_if_exists")
-
-
-def owned_patterns(template: Path) -> dict[str, list[str]]:
-    """copier.yml's files the user owns, by setting, as Copier reads them during an update.
-
-    `_exclude` entries that apply only on update (the rest are never rendered at all), and
-    every `_skip_if_exists` entry. Rendered by the one model of copier.yml (keel/questionnaire.py),
-    so the generated reference and this test cannot read it differently.
-    """
-    keel = questionnaire.load(template)
-    on_copy = set(keel.patterns("_exclude", "copy"))
-    return {
-        "_exclude": [p for p in keel.patterns("_exclude", "update") if p not in on_copy],
-        "_skip_if_exists": keel.patterns("_skip_if_exists", "update"),
-    }
 
 
 def documented_ownership() -> dict[str, list[str]]:
@@ -453,19 +435,10 @@ def documented_ownership() -> dict[str, list[str]]:
     return table
 
 
-def matching(pattern: str, paths: Iterable[str]) -> list[str]:
-    """The paths a Copier path pattern selects, matched as Copier matches them (pathspec)."""
-    spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
-    return sorted(path for path in paths if spec.match_file(path))
-
-
 def selected(patterns: dict[str, list[str]], files: Iterable[str]) -> dict[str, set[str]]:
     """For each setting, the files its patterns select."""
     paths = list(files)
-    return {
-        setting: {path for pattern in found for path in matching(pattern, paths)}
-        for setting, found in patterns.items()
-    }
+    return {setting: set(matching(found, paths)) for setting, found in patterns.items()}
 
 
 def ownership(template: Path) -> list[str]:
@@ -485,7 +458,7 @@ def change_every_owned_file(root: Path) -> None:
         shape = PATH_CONDITION.sub("", source.relative_to(template).as_posix())
         shapes[PATH_VARIABLE.sub("x", shape).removesuffix(".jinja")] = source
     for pattern in ownership(root):
-        found = matching(pattern, shapes)
+        found = matching([pattern], shapes)
         assert found, f"no template file for the owned pattern {pattern}"
         for shape in found:
             text = shapes[shape].read_text(encoding="utf-8")
@@ -508,8 +481,8 @@ def test_an_update_leaves_every_file_the_user_owns_as_the_user_left_it(tmp_path:
     for kind in choices("project_kind"):
         project = plain_project(history, tmp_path / kind, project_kind=kind)
         files = set(tree(project))
-        owned = {name for pattern in patterns for name in matching(pattern, files)}
-        unused -= {pattern for pattern in patterns if matching(pattern, files)}
+        owned = set(matching(patterns, files))
+        unused -= {pattern for pattern in patterns if matching([pattern], files)}
         for name in owned:
             path = project / name
             path.write_text(TEAM_EDIT + path.read_text(encoding="utf-8"), encoding="utf-8")

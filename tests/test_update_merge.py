@@ -38,10 +38,10 @@ from packaging.version import Version
 from plumbum import local
 from ruamel.yaml.comments import CommentedMap
 
+from keel.updating import conflicted_files
 from tasks import merge, versions
 from tests.support.history import (
     TemplateHistory,
-    conflicted_files,
     copy_version,
     git,
     replace_once,

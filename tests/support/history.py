@@ -22,8 +22,6 @@ from tests.support.questionnaire import asked
 from tests.support.rendering import copy_template
 from tests.support.toolchain import run, tool_env
 
-CONFLICT_MARKERS = re.compile(r"^(<<<<<<<|>>>>>>>) (before|after) updating", re.MULTILINE)
-
 
 def replace_once(path: Path, old: str, new: str) -> None:
     """Replace the one occurrence of `old` in `path`; fail if there is not exactly one."""
@@ -135,15 +133,3 @@ def update(project: Path, ref: str, **data: str) -> None:
         unsafe=True,
         quiet=True,
     )
-
-
-def conflicted_files(project: Path) -> list[str]:
-    """Files holding update conflict markers, and any *.rej, among git's non-ignored files."""
-    listed = git(project, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    found = []
-    for name in sorted(set(filter(None, listed.split("\0")))):
-        path = project / name
-        marked = path.is_file() and CONFLICT_MARKERS.search(path.read_text("utf-8", "replace"))
-        if name.endswith(".rej") or marked:
-            found.append(name)
-    return found
