@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from jinja2 import nodes
+from packaging.version import Version
 
 from extensions import derived
 from keel.questionnaire import Questionnaire, Rejection, examples, load
@@ -355,3 +356,19 @@ def test_strict_build_fails_on_a_broken_link(tmp_path: Path) -> None:
     result = build_docs("--project", project)
     assert result.returncode != 0, result.stdout[-4000:]
     assert "no-such-page.md" in ANSI_STYLE.sub("", result.stdout + result.stderr)
+
+
+def test_changelog_names_the_version_keel_is_at() -> None:
+    """Keel's own CHANGELOG: an Unreleased section first, then released versions newest
+    first, the newest equal to Keel's pyproject version (the release procedure's rule)."""
+    headings = [
+        line.removeprefix("## ")
+        for line in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    ]
+    assert headings[0] == "Unreleased"
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        version = tomllib.load(handle)["project"]["version"]
+    assert headings[1] == version
+    released = [Version(h) for h in headings[1:]]
+    assert released == sorted(released, reverse=True)
