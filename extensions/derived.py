@@ -63,6 +63,15 @@ DERIVED: dict[str, str] = {
     "run_prefix": "the prefix that runs a development tool from the project's environment",
     "run_pre_commit": "pre-commit, run from the project's environment",
     "run_app": "the application's console script, run from the project's environment",
+    "placeholders": "the answers still at a stand-in default of Keel's (my-org...)",
+}
+
+# Answers still at a stand-in default of copier.yml: the project works, but its metadata,
+# URLs and image labels say something untrue until they change.
+PLACEHOLDERS = {
+    "author_name": "Your Name",
+    "author_email": "you@example.com",
+    "repository_org": "my-org",
 }
 
 # One `use_<tool>` predicate per row of the table, e.g. `use_poetry`.
@@ -140,6 +149,9 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out["python_versions"] = [version]
             out["requires_python"] = f">={version},<{major}.{minor + 1}"
+    out["placeholders"] = [
+        name for name, value in PLACEHOLDERS.items() if answers.get(name) == value
+    ]
     tool = answers.get("package_manager")
     if tool is not None:
         facts = manager_facts(str(tool), answers)

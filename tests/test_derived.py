@@ -242,3 +242,36 @@ def test_after_copy_message_reports_the_lock_it_made(tmp_path: Path, template_di
     assert (tmp_path / "out" / "uv.lock").is_file()
     assert "The lock (uv.lock) was made with: uv lock" in result.stderr
     assert "No lock was made" not in result.stderr
+
+
+def test_placeholders_are_copier_yml_s_stand_in_defaults() -> None:
+    """Each placeholder is what copier.yml falls back to when nothing better is known."""
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    for name, value in derived.PLACEHOLDERS.items():
+        assert value in str(config[name]["default"]), name
+
+
+def test_after_copy_message_names_the_placeholders_in_use(
+    tmp_path: Path, template_dir: Path
+) -> None:
+    result = copier_cli(
+        "copy", "--trust", "--defaults", "--skip-tasks",
+        "--data", "project_name=Keel Sample",
+        "--data", "author_name=Ada Lovelace",
+        "--data", "author_email=ada@example.org",
+        "--data", "repository_org=my-org",
+        template_dir, "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Placeholders in use: repository_org kept Keel's stand-in" in result.stderr
+    assert "--defaults --data repository_org=...\n" in result.stderr
+    real = copier_cli(
+        "copy", "--trust", "--defaults", "--skip-tasks",
+        "--data", "project_name=Keel Sample",
+        "--data", "author_name=Ada Lovelace",
+        "--data", "author_email=ada@example.org",
+        "--data", "repository_org=acme",
+        template_dir, "out2", cwd=tmp_path,
+    )  # fmt: skip
+    assert real.returncode == 0, real.stderr
+    assert "Placeholders" not in real.stderr
