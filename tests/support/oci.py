@@ -40,10 +40,10 @@ PROVISION_COMMAND = "uv run python scripts/provision.py"
 
 #: Written by scripts/provision.py, read by ``load_builder``: ``KEEL_OCI_ENGINE`` (podman or
 #: docker), ``KEEL_OCI_EXECUTABLE``, then the variables the engine must run with, one
-#: ``NAME=value`` a line in shell quoting, so ``set -a; . .cache/provision/engine.env`` also
+#: ``NAME=value`` a line in shell quoting, so ``set -a; . .provision/engine.env`` also
 #: lets a person drive the engine exactly as the tests do. Under the repository's ignored
 #: .cache/, so each clone says which builder its tests use.
-ENGINE_ENV = ROOT / ".cache" / "provision" / "engine.env"
+ENGINE_ENV = ROOT / ".provision" / "engine.env"
 
 Engine = Literal["podman", "docker"]
 
