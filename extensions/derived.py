@@ -204,15 +204,27 @@ def refuse_interface_switch(context: Mapping[str, Any]) -> None:
     user's: an update creates them when missing and never rewrites them (`_skip_if_exists`),
     so a switch would leave a cli's modules under an http project's Dockerfile and
     dependencies. A library that becomes an application has none of them, so it may choose.
+
+    Not while Copier asks its questions: it re-validates the last answers then and drops,
+    without a word, any whose check raises. An update's first stage that is not a question
+    is its `before` migrations, which run before anything is written; their context has
+    no answers yet, so what `--data` gives (else what is recorded) stands in for them.
     """
-    if context.get("project_kind") != "application":
+    if str(context.get("_copier_phase", "")) == "prompt":
         return
     before = recorded_answers(context)
     if before.get("project_kind") != "application":
         return
+    conf = context.get("_copier_conf")
+    data = conf.get("data") if isinstance(conf, Mapping) else None
+    given: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+
+    def now(name: str, default: str) -> str:
+        return str(context.get(name, given.get(name, before.get(name, default))))
+
     old = str(before.get("app_interface", "cli"))
-    new = str(context.get("app_interface", "cli"))
-    if old != new:
+    new = now("app_interface", "cli")
+    if now("project_kind", "application") == "application" and old != new:
         msg = (
             f'This application\'s app_interface is "{old}" and an update cannot change it to '
             f'"{new}", because the files the two differ in (cli.py, settings.py, .env.example '

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 import copier  # noqa: E402
 from plumbum import local  # noqa: E402
 
+from scripts.load import LoadResult, header, load, row  # noqa: E402
 from tests.conftest import snapshot_template  # noqa: E402
 from tests.support.oci import (  # noqa: E402
     PROVISION_COMMAND,
@@ -55,10 +56,8 @@ from tests.support.oci import (  # noqa: E402
 from tests.support.projects import GeneratedProject  # noqa: E402
 from tests.support.questionnaire import answers, kind_tool_pairs  # noqa: E402
 from tests.support.sandbox import SandboxWorkarounds  # noqa: E402
+from tests.support.service import free_port, wait_until_answers  # noqa: E402
 from tests.support.toolchain import KEEL_BIN, python_for, run, tool_env  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "scripts"))
-from load import LoadResult, free_port, header, load, row, wait_until_answers  # noqa: E402
 
 PYTHON = {"library": "3.11", "application": "3.12"}
 
@@ -208,11 +207,30 @@ def server_command(python: Path, server: str, target: str, port: int, workers: i
     """Start `target` (module:attribute) on 127.0.0.1:`port` with `server`, quietly."""
     address = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     if server == "granian":
-        return [str(python), "-m", "granian", "--interface", "asgi", *address,
-                "--log-level", "warning", "--no-ws", target]
+        return [
+            str(python),
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            *address,
+            "--log-level",
+            "warning",
+            "--no-ws",
+            target,
+        ]
     extra = ["--loop", "asyncio", "--http", "h11"] if server == "uvicorn (h11)" else []
-    return [str(python), "-m", "uvicorn", *address, "--no-access-log",
-            "--log-level", "warning", *extra, target]
+    return [
+        str(python),
+        "-m",
+        "uvicorn",
+        *address,
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *extra,
+        target,
+    ]
 
 
 @contextlib.contextmanager
@@ -232,7 +250,9 @@ def serving(command: list[str], url: str, cwd: Path, env: dict[str, str]) -> Ite
             process.wait()
 
 
-def measure(command: list[str], path: str, cwd: Path, env: dict[str, str]) -> tuple[float, LoadResult]:
+def measure(
+    command: list[str], path: str, cwd: Path, env: dict[str, str]
+) -> tuple[float, LoadResult]:
     port = int(command[command.index("--port") + 1])
     with serving(command, f"http://127.0.0.1:{port}{path}", cwd, env) as start:
         return start, load(port, path, requests=LOAD_REQUESTS, concurrency=LOAD_CONCURRENCY)
@@ -247,10 +267,22 @@ def servers(base: Path) -> None:
     env = tool_env()
     run([KEEL_BIN / "uv", "venv", "--quiet", "--python", python, venv], base, env=env)
     packages = ["fastapi", "starlette", "litestar", "uvicorn[standard]", "granian[uvloop]"]
-    run([KEEL_BIN / "uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python",
-         *packages], base, env=env)
-    versions = run([KEEL_BIN / "uv", "pip", "freeze", "--python", venv / "bin" / "python"],
-                   base, env=env).stdout.split()
+    run(
+        [
+            KEEL_BIN / "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            venv / "bin" / "python",
+            *packages,
+        ],
+        base,
+        env=env,
+    )
+    versions = run(
+        [KEEL_BIN / "uv", "pip", "freeze", "--python", venv / "bin" / "python"], base, env=env
+    ).stdout.split()
     wanted = {"fastapi", "starlette", "litestar", "uvicorn", "granian", "uvloop", "httptools"}
     print("versions: " + ", ".join(v for v in versions if v.split("==")[0] in wanted))
     for name, source in {**CANDIDATE_APPS, "bare": BARE_APP}.items():

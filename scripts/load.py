@@ -10,13 +10,8 @@ count, a fixed concurrency, a timeout per request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import statistics
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,29 +32,6 @@ class LoadResult:
     @property
     def rps(self) -> float:
         return (self.requests - self.errors) / self.seconds if self.seconds else 0.0
-
-
-def free_port() -> int:
-    """A port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_answers(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    """Poll `url` until it answers 200; fail when the process exits or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            msg = f"the server exited with {process.returncode} before {url} answered"
-            raise RuntimeError(msg)
-        with contextlib.suppress(OSError, urllib.error.URLError):
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.1)
-    msg = f"{url} did not answer within {seconds:.0f} s"
-    raise RuntimeError(msg)
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
