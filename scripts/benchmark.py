@@ -237,7 +237,10 @@ def server_command(python: Path, server: str, target: str, port: int, workers: i
 def serving(command: list[str], url: str, cwd: Path, env: dict[str, str]) -> Iterator[float]:
     """Run a server until the block ends (SIGTERM); yield the seconds it took to answer."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    # Output discarded: the service logs each request, which is part of its cost.
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_until_answers(url, process)
         yield time.perf_counter() - started
@@ -251,9 +254,9 @@ def serving(command: list[str], url: str, cwd: Path, env: dict[str, str]) -> Ite
 
 
 def measure(
-    command: list[str], path: str, cwd: Path, env: dict[str, str]
+    command: list[str], port: int, path: str, cwd: Path, env: dict[str, str]
 ) -> tuple[float, LoadResult]:
-    port = int(command[command.index("--port") + 1])
+    """Start the server, load `path` once it answers, stop it: start seconds and figures."""
     with serving(command, f"http://127.0.0.1:{port}{path}", cwd, env) as start:
         return start, load(port, path, requests=LOAD_REQUESTS, concurrency=LOAD_CONCURRENCY)
 
@@ -295,17 +298,53 @@ def servers(base: Path) -> None:
         for workers in sorted({1, cpus}):
             floor = None
             for name in ("bare", *CANDIDATE_APPS):
-                command = server_command(
-                    venv / "bin" / "python", server, f"candidate_{name}:app", free_port(), workers
-                )
-                start, result = measure(command, "/hello", base, env)
+                port = free_port()
+                target = f"candidate_{name}:app"
+                command = server_command(venv / "bin" / "python", server, target, port, workers)
+                start, result = measure(command, port, "/hello", base, env)
                 floor = floor or result
                 label = f"{name} × {server} ({workers})"
                 print(row(label, result, floor) + f"{start:>9.2f}", flush=True)
 
 
 def service(base: Path, template: Path, workarounds: SandboxWorkarounds) -> None:
-    raise NotImplementedError
+    """The generated http application under load, next to a bare app on the same server."""
+    destination = base / "service"
+    data = answers(
+        project_kind="application",
+        app_interface="http",
+        package_manager="uv",
+        python_version=PYTHON["application"],
+    )
+    copier.run_copy(str(template), destination, data=data, defaults=True, unsafe=True, quiet=True)
+    project = GeneratedProject(destination, workarounds)
+    if not all(lock.exists() for lock in project.lock_files):
+        project.lock()  # the copy task found no interpreter of its own (see PYTHON)
+    project.install()
+    python = destination / ".venv" / "bin" / "python"
+    (base / "candidate_bare.py").write_text(BARE_APP, encoding="utf-8")
+    versions = run([KEEL_BIN / "uv", "pip", "freeze", "--python", python], base).stdout.split()
+    wanted = {"fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic"}
+    print("versions: " + ", ".join(v for v in versions if v.split("==")[0] in wanted))
+    cpus = os.cpu_count() or 1
+    print(
+        f"{LOAD_REQUESTS} requests per row, {LOAD_CONCURRENCY} connections, loopback, "
+        f"{cpus} CPUs; the service logs every request (text), as generated"
+    )
+    print(header("endpoint (workers)") + f"{'start s':>9}")
+    for workers in sorted({1, cpus}):
+        port = free_port()
+        env = {**project.env, "PYTHONPATH": str(base)}
+        floor_command = server_command(python, "uvicorn", "candidate_bare:app", port, workers)
+        start, floor = measure(floor_command, port, "/hello", base, env)
+        label = "bare hello world, same server"
+        print(row(f"{label} ({workers})", floor, floor) + f"{start:>9.2f}", flush=True)
+        settings = {"API_TOKEN": "benchmark", "PORT": str(free_port()), "WORKERS": str(workers)}
+        env = {**project.env, **{f"KEEL_SAMPLE_{k}": v for k, v in settings.items()}}
+        command = [str(destination / ".venv" / "bin" / "keel-sample")]
+        for path in ("/greetings/Ada", "/healthz"):
+            start, result = measure(command, int(settings["PORT"]), path, destination, env)
+            print(row(f"service {path} ({workers})", result, floor) + f"{start:>9.2f}", flush=True)
 
 
 def main() -> int:
