@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from copier.errors import UserMessageError
 from copier_template_extensions import ContextHook
 
@@ -50,6 +51,8 @@ DERIVED: dict[str, str] = {
     "is_library": "the project is a library",
     "commits_lock": "the project commits its lock files (applications do; lock-policy decision)",
     "has_dockerfile": "an application that ships a container image",
+    "is_http": "an application that is a web service (app_interface http)",
+    "has_compose": "a web service that ships a container image, so it gets compose.yaml",
     "is_proprietary": "the licence is Proprietary",
     "publishes_to_pypi": "a library with an open licence, so it gets the PyPI publish workflow",
     "python_versions": "the Pythons CI tests: from the oldest up for a library, the one for an "
@@ -135,6 +138,9 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         # Lock policy: applications commit a lock, libraries never do.
         out["commits_lock"] = kind == "application"
         out["has_dockerfile"] = kind == "application" and bool(answers.get("docker", False))
+        # Absent for a library, and for applications made before the question existed.
+        out["is_http"] = kind == "application" and answers.get("app_interface", "cli") == "http"
+        out["has_compose"] = out["has_dockerfile"] and out["is_http"]
     if "license" in answers:
         out["is_proprietary"] = answers["license"] == "Proprietary"
         if kind is not None:
@@ -187,6 +193,59 @@ def refuse_given(context: Mapping[str, Any]) -> None:
     raise UserMessageError(msg)
 
 
+def recorded_answers(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers file already in the destination ({} for a new project).
+
+    During `copier update` Copier asks its questions while the file still holds the answers
+    of the last render; nothing has been written yet.
+    """
+    conf = context.get("_copier_conf")
+    if not isinstance(conf, Mapping) or not conf.get("dst_path") or not conf.get("answers_file"):
+        return {}
+    path = Path(conf["dst_path"]) / conf["answers_file"]
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def refuse_interface_switch(context: Mapping[str, Any]) -> None:
+    """One sentence, and nothing written, when an existing application would change shape.
+
+    The files the shapes differ in (cli.py, settings.py, .env.example, their tests) are the
+    user's: an update creates them when missing and never rewrites them (`_skip_if_exists`),
+    so a switch would leave a cli's modules under an http project's Dockerfile and
+    dependencies. A library that becomes an application has none of them, so it may choose.
+
+    Not while Copier asks its questions: it re-validates the last answers then and drops,
+    without a word, any whose check raises. An update's first stage that is not a question
+    is its `before` migrations, which run before anything is written; their context has
+    no answers yet, so what `--data` gives (else what is recorded) stands in for them.
+    """
+    if str(context.get("_copier_phase", "")) == "prompt":
+        return
+    before = recorded_answers(context)
+    if before.get("project_kind") != "application":
+        return
+    conf = context.get("_copier_conf")
+    data = conf.get("data") if isinstance(conf, Mapping) else None
+    given: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+
+    def now(name: str, default: str) -> str:
+        return str(context.get(name, given.get(name, before.get(name, default))))
+
+    old = str(before.get("app_interface", "cli"))
+    new = now("app_interface", "cli")
+    if now("project_kind", "application") == "application" and old != new:
+        msg = (
+            f'This application\'s app_interface is "{old}" and an update cannot change it to '
+            f'"{new}", because the files the two differ in (cli.py, settings.py, .env.example '
+            "and their tests) are yours and never rewritten: generate a new project with "
+            f"app_interface={new} and move your code into it."
+        )
+        raise UserMessageError(msg)
+
+
 class DerivedValues(ContextHook):
     """Puts every derived value into each render's context, after refusing given ones."""
 
@@ -194,5 +253,6 @@ class DerivedValues(ContextHook):
         if context.get("_keel_derived") is _DERIVED_MARK:
             return  # an included template: its context is the one already derived
         refuse_given(context)
+        refuse_interface_switch(context)
         context.update(derive(context))
         context["_keel_derived"] = _DERIVED_MARK

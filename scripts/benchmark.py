@@ -5,6 +5,8 @@
     uv run python scripts/benchmark.py --containers  # ... and each tool's application image
     uv run python scripts/benchmark.py --merge       # ... and Keel's update merge
     uv run python scripts/benchmark.py --fleet       # ... and `keel-fleet status` on six repos
+    uv run python scripts/benchmark.py --service     # load on a generated http application
+    uv run python scripts/benchmark.py --servers     # the frameworks and servers compared
 
 Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
 (tasks included, so applications are locked), and generated → green (install with the
@@ -26,18 +28,29 @@ too.
 and times `keel-fleet status` over it, one repository at a time and two at a time. Per
 repository it renders the answers at the recorded commit and, for the four that are behind,
 dry-runs `copier update` in a clone: the floor of what the report needs.
+
+--service generates an `app_interface=http` application, installs it with its own tool and
+starts its console script on a free loopback port: a bounded load run (scripts/load.py) on
+its example endpoint and on /healthz, with one worker and with one per CPU, next to a bare
+"hello world" ASGI app on the same server with the same workers, the floor; `cost` is the
+floor's requests per second over the row's. --servers runs the same load on a hello world
+endpoint with a typed response, for each framework and server Keel considered
+(docs/decisions/http-service.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 import copier  # noqa: E402
 from plumbum import local  # noqa: E402
 
+from scripts.load import LoadResult, header, load, row  # noqa: E402
 from tests.conftest import snapshot_template  # noqa: E402
 from tests.support.fleet import FLEET, Fleet  # noqa: E402
 from tests.support.oci import (  # noqa: E402
@@ -57,7 +71,8 @@ from tests.support.oci import (  # noqa: E402
 from tests.support.projects import GeneratedProject  # noqa: E402
 from tests.support.questionnaire import answers, kind_tool_pairs  # noqa: E402
 from tests.support.sandbox import SandboxWorkarounds  # noqa: E402
-from tests.support.toolchain import KEEL_BIN, tool_env  # noqa: E402
+from tests.support.service import free_port, wait_until_answers  # noqa: E402
+from tests.support.toolchain import KEEL_BIN, python_for, run, tool_env  # noqa: E402
 
 PYTHON = {"library": "3.11", "application": "3.12"}
 
@@ -204,6 +219,229 @@ def fleet_status(base: Path) -> None:
         print(f"{label:<26}{seconds:>12.1f}s{seconds / len(FLEET):>16.1f}s")
 
 
+# --- HTTP services -------------------------------------------------------------------
+
+LOAD_REQUESTS = 4000
+LOAD_CONCURRENCY = 32
+LOAD_RUNS = 3
+
+# Hello world with a typed response on each framework Keel considered, as one module each.
+CANDIDATE_APPS = {
+    "starlette": """
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def hello(request):
+    return JSONResponse({"message": "Hello, world!"})
+
+app = Starlette(routes=[Route("/hello", hello)])
+""",
+    "fastapi": """
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+class Greeting(BaseModel):
+    message: str
+
+app = FastAPI()
+
+@app.get("/hello")
+async def hello() -> Greeting:
+    return Greeting(message="Hello, world!")
+""",
+    "litestar": """
+from dataclasses import dataclass
+from litestar import Litestar, get
+
+@dataclass
+class Greeting:
+    message: str
+
+@get("/hello")
+async def hello() -> Greeting:
+    return Greeting(message="Hello, world!")
+
+app = Litestar([hello])
+""",
+}
+
+# The bare floor: an ASGI callable with no framework at all.
+BARE_APP = """
+BODY = b'{"message":"Hello, world!"}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+"""
+
+
+def server_command(python: Path, server: str, target: str, port: int, workers: int) -> list[str]:
+    """Start `target` (module:attribute) on 127.0.0.1:`port` with `server`, quietly."""
+    address = ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if server == "granian":
+        return [
+            str(python),
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            *address,
+            "--log-level",
+            "warning",
+            "--no-ws",
+            target,
+        ]
+    extra = ["--loop", "asyncio", "--http", "h11"] if server == "uvicorn (h11)" else []
+    return [
+        str(python),
+        "-m",
+        "uvicorn",
+        *address,
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *extra,
+        target,
+    ]
+
+
+@contextlib.contextmanager
+def serving(command: list[str], url: str, cwd: Path, env: dict[str, str]) -> Iterator[float]:
+    """Run a server until the block ends (SIGTERM); yield the seconds it took to answer."""
+    started = time.perf_counter()
+    # Output discarded: the service logs each request, which is part of its cost.
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_until_answers(url, process)
+        yield time.perf_counter() - started
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def measure(
+    command: list[str], port: int, path: str, cwd: Path, env: dict[str, str]
+) -> tuple[float, LoadResult]:
+    """Start the server, load `path` once it answers, stop it: start seconds and figures.
+
+    The best of LOAD_RUNS runs (most requests per second): on a shared two-core machine the
+    other runs measure the neighbours as much as the server.
+    """
+    with serving(command, f"http://127.0.0.1:{port}{path}", cwd, env) as start:
+        runs = [
+            load(port, path, requests=LOAD_REQUESTS, concurrency=LOAD_CONCURRENCY)
+            for _ in range(LOAD_RUNS)
+        ]
+        return start, max(runs, key=lambda run: run.rps)
+
+
+def servers(base: Path) -> None:
+    """Each framework × server Keel considered: hello world with a typed response."""
+    python = python_for(PYTHON["application"])
+    if python is None:
+        raise SystemExit(f"no Python {PYTHON['application']} on this machine")
+    venv = base / "servers"
+    env = tool_env()
+    run([KEEL_BIN / "uv", "venv", "--quiet", "--python", python, venv], base, env=env)
+    packages = ["fastapi", "starlette", "litestar", "uvicorn[standard]", "granian[uvloop]"]
+    run(
+        [
+            KEEL_BIN / "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            venv / "bin" / "python",
+            *packages,
+        ],
+        base,
+        env=env,
+    )
+    versions = run(
+        [KEEL_BIN / "uv", "pip", "freeze", "--python", venv / "bin" / "python"], base, env=env
+    ).stdout.split()
+    wanted = {"fastapi", "starlette", "litestar", "uvicorn", "granian", "uvloop", "httptools"}
+    print("versions: " + ", ".join(v for v in versions if v.split("==")[0] in wanted))
+    for name, source in {**CANDIDATE_APPS, "bare": BARE_APP}.items():
+        (base / f"candidate_{name}.py").write_text(source, encoding="utf-8")
+    env["PYTHONPATH"] = str(base)
+    cpus = os.cpu_count() or 1
+    print(
+        f"best of {LOAD_RUNS} runs of {LOAD_REQUESTS} requests, {LOAD_CONCURRENCY} connections,"
+        f" loopback, {cpus} CPUs"
+    )
+    print(header("framework × server (workers)") + f"{'start s':>9}")
+    for server in ("uvicorn", "uvicorn (h11)", "granian"):
+        for workers in sorted({1, cpus}):
+            floor = None
+            for name in ("bare", *CANDIDATE_APPS):
+                port = free_port()
+                target = f"candidate_{name}:app"
+                command = server_command(venv / "bin" / "python", server, target, port, workers)
+                start, result = measure(command, port, "/hello", base, env)
+                floor = floor or result
+                label = f"{name} × {server} ({workers})"
+                print(row(label, result, floor) + f"{start:>9.2f}", flush=True)
+
+
+def service(base: Path, template: Path, workarounds: SandboxWorkarounds) -> None:
+    """The generated http application under load, next to a bare app on the same server."""
+    destination = base / "service"
+    data = answers(
+        project_kind="application",
+        app_interface="http",
+        package_manager="uv",
+        python_version=PYTHON["application"],
+    )
+    # The copy task locks with the project's tool, which must find the project's Python.
+    with local.env(UV_PYTHON=str(python_for(PYTHON["application"]))):
+        copier.run_copy(
+            str(template), destination, data=data, defaults=True, unsafe=True, quiet=True
+        )
+    project = GeneratedProject(destination, workarounds)
+    project.install()
+    python = destination / ".venv" / "bin" / "python"
+    (base / "candidate_bare.py").write_text(BARE_APP, encoding="utf-8")
+    versions = run([KEEL_BIN / "uv", "pip", "freeze", "--python", python], base).stdout.split()
+    wanted = {"fastapi", "starlette", "uvicorn", "uvloop", "httptools", "pydantic"}
+    print("versions: " + ", ".join(v for v in versions if v.split("==")[0] in wanted))
+    cpus = os.cpu_count() or 1
+    print(
+        f"best of {LOAD_RUNS} runs of {LOAD_REQUESTS} requests, {LOAD_CONCURRENCY} connections,"
+        f" loopback, {cpus} CPUs; the service logs every request (text), as generated"
+    )
+    print(header("endpoint (workers)") + f"{'start s':>9}")
+    for workers in sorted({1, cpus}):
+        port = free_port()
+        env = {**project.env, "PYTHONPATH": str(base)}
+        floor_command = server_command(python, "uvicorn", "candidate_bare:app", port, workers)
+        start, floor = measure(floor_command, port, "/hello", base, env)
+        label = "bare hello world, same server"
+        print(row(f"{label} ({workers})", floor, floor) + f"{start:>9.2f}", flush=True)
+        settings = {"API_TOKEN": "benchmark", "PORT": str(free_port()), "WORKERS": str(workers)}
+        env = {**project.env, **{f"KEEL_SAMPLE_{k}": v for k, v in settings.items()}}
+        command = [str(destination / ".venv" / "bin" / "keel-sample")]
+        for path in ("/greetings/Ada", "/healthz"):
+            start, result = measure(command, int(settings["PORT"]), path, destination, env)
+            print(row(f"service {path} ({workers})", result, floor) + f"{start:>9.2f}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
@@ -216,6 +454,12 @@ def main() -> int:
     parser.add_argument(
         "--fleet", action="store_true", help="also time `keel-fleet status` on six repositories"
     )
+    parser.add_argument(
+        "--service", action="store_true", help="only the load run on a generated http application"
+    )
+    parser.add_argument(
+        "--servers", action="store_true", help="only the frameworks and servers compared"
+    )
     args = parser.parse_args()
     workarounds = SandboxWorkarounds.detect()
     env = tool_env()
@@ -225,6 +469,12 @@ def main() -> int:
             merge_figures(base)
             return 0
         template = snapshot_template(base / "template")
+        if args.servers or args.service:
+            if args.servers:
+                servers(base)
+            if args.service:
+                service(base, template, workarounds)
+            return 0
         print(f"{'pair':<26}{'copier copy':>13}{'to green (warm)':>17}")
         for kind, tool in kind_tool_pairs():
             timings: list[tuple[float, float]] = []

@@ -24,7 +24,8 @@ The contract with the tests is one file, tests/support/oci.py's ENGINE_ENV
 (.provision/engine.env): the engine and the environment to run it with, in shell
 syntax (`set -a; . .provision/engine.env; set +a` to drive podman by hand as the tests
 do). Downloads and the Debian rootfs of the stand-ins are kept next to it, under the
-repository's ignored .provision/ (not .cache/, which Zensical's docs build empties). Every workaround for restricted machines lives in this file.
+repository's ignored .provision/ (not .cache/, which Zensical's docs build empties).
+Every workaround for restricted machines lives in this file.
 """
 
 from __future__ import annotations

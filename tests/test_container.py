@@ -6,6 +6,11 @@ without its required secret, the image's own HEALTHCHECK, what is (not) in the i
 the builder's context, and a code-only change that must reuse the dependency layer.
 tests/support/oci.py drives the builder that scripts/provision.py set up, with the base
 images it provided; without them this tier fails under CI and skips elsewhere.
+
+A web service's image (app_interface http) per tool is started as an orchestrator would:
+probed from the host through its published port, its HEALTHCHECK run until healthy, its
+user checked, and `stop` must end it with exit 0 well inside the grace period. One
+tool's service is also started with its compose.yaml.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from tests.support import tools
 from tests.support.oci import OCIBuilder, made_by, require_provisioned
 from tests.support.projects import GeneratedProject, generate
 from tests.support.questionnaire import choices
-from tests.support.rendering import pyproject
+from tests.support.rendering import load_yaml, pyproject
 from tests.support.sandbox import SandboxWorkarounds
+from tests.support.service import LOOPBACK, free_port, get, wait_until_answers
 
 pytestmark = pytest.mark.container
 
@@ -220,3 +226,107 @@ def assert_build_context_is_the_allow_list(builder: OCIBuilder, app: App, stage:
     assert expected <= top, top
     assert top - expected - BUILD_OUTPUTS == set(), top
     assert [f for f in inside if f.name == ".env"] == []
+
+
+# --- web services (app_interface http) -------------------------------------------------
+
+SERVICE_PORT = "8000"  # what the generated image EXPOSEs and listens on
+SHUTDOWN_TIMEOUT = 5  # the generated default, seconds
+STOP_GRACE = 30  # what `stop` gives it before SIGKILL, as Kubernetes does by default
+SERVICE_TOKEN = "service-canary-91ab"
+# compose is started once, for this tool's service (the image builds from the cache).
+COMPOSE_TOOL = tools.names()[0]
+
+
+@pytest.mark.parametrize("tool", list(PYTHON))
+def test_service_image(
+    copie: Copie,
+    template_dir: Path,
+    sandbox_workarounds: SandboxWorkarounds,
+    oci_builder: OCIBuilder,
+    built: list[str],
+    tool: str,
+) -> None:
+    project = generate(
+        copie,
+        template_dir,
+        sandbox_workarounds,
+        "application",
+        tool,
+        PYTHON[tool],
+        app_interface="http",
+    )
+    app = App(project, f"localhost/keel-service-{tool}:{uuid.uuid4().hex[:12]}")
+    missing = oci_builder.missing_images(project.path / "Dockerfile")
+    if missing:
+        require_provisioned(f"base images {', '.join(missing)} are not in the builder's storage")
+    built.append(app.image)
+    oci_builder.build(project.path, app.image).check()
+    document = oci_builder.inspect_image(app.image)
+    assert f"{SERVICE_PORT}/tcp" in (document.get("Config") or {}).get("ExposedPorts", {})
+    assert oci_builder.healthcheck(app.image) == ["CMD", app.script, "healthcheck"]
+
+    port = free_port()
+    options = ["--publish", f"{LOOPBACK}:{port}:{SERVICE_PORT}"]
+    container = oci_builder.start_container(
+        app.image, options=[*options, *app.setting("API_TOKEN", SERVICE_TOKEN)]
+    )
+    try:
+        assert_serves_from_the_host(oci_builder, container, port)
+        identity = oci_builder.command("exec", container, "id", timeout=60)
+        assert identity.stdout.startswith(f"uid={UID}(app) gid={UID}(app)"), identity.stdout
+        exit_code, took = oci_builder.stop_container(container, grace=STOP_GRACE)
+        assert exit_code == 0
+        assert took < SHUTDOWN_TIMEOUT + 3, f"stopping took {took:.1f} s"
+        logs = oci_builder.command("logs", container, timeout=60)
+        assert "Application shutdown complete" in logs.stdout + logs.stderr
+        assert SERVICE_TOKEN not in logs.stdout + logs.stderr
+    finally:
+        oci_builder.remove_containers(container)
+
+    if tool == COMPOSE_TOOL:
+        assert_compose_runs_it(oci_builder, app, built)
+
+
+def assert_serves_from_the_host(builder: OCIBuilder, container: str, port: int) -> None:
+    """The probes and the example through the published port; the HEALTHCHECK healthy."""
+    base = f"http://{LOOPBACK}:{port}"
+
+    def running() -> bool:
+        return bool(builder.inspect_container(container)["State"]["Running"])
+
+    assert wait_until_answers(f"{base}/healthz", running)["status"] == "ok"
+    assert get(f"{base}/readyz")[0] == 200
+    assert get(f"{base}/greetings/Ada") == (200, {"message": "Hello, Ada!"})
+    assert builder.run_container_healthcheck(container) == "healthy"
+
+
+def assert_compose_runs_it(builder: OCIBuilder, app: App, built: list[str]) -> None:
+    """compose.yaml builds the image, starts it with .env, publishes it on the loopback port
+    .env's PORT names, and applies its health check, restart policy and limits."""
+    project = app.project.path
+    example = (project / ".env.example").read_text(encoding="utf-8")
+    (project / ".env").write_text(
+        example.replace("API_TOKEN=change-me", f"API_TOKEN={SERVICE_TOKEN}"), encoding="utf-8"
+    )
+    name = f"keel-compose-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    # The shell's variable wins over .env's in compose's substitution, as for a user.
+    env = {f"{app.import_name.upper()}_PORT": str(port)}
+    compose = load_yaml(project / "compose.yaml")
+    [service] = compose["services"]
+    image = compose["services"][service]["image"]
+    built.append(image)
+    up = builder.compose(project, "--project-name", name, "up", "--build", "--detach", env=env)
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        container = f"{name}_{service}_1"
+        assert_serves_from_the_host(builder, container, port)
+        host = builder.inspect_container(container)["HostConfig"]
+        assert host["RestartPolicy"]["Name"] == "unless-stopped"
+        assert host["Memory"] > 0
+        assert host["NanoCpus"] > 0
+        assert host["ReadonlyRootfs"] is True
+    finally:
+        down = builder.compose(project, "--project-name", name, "down", env=env)
+    assert down.returncode == 0, down.stdout + down.stderr

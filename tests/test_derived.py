@@ -275,3 +275,90 @@ def test_after_copy_message_names_the_placeholders_in_use(
     )  # fmt: skip
     assert real.returncode == 0, real.stderr
     assert "Placeholders" not in real.stderr
+
+
+# --- an application's interface, against the answers already recorded -----------------------
+
+
+def recorded_context(project: Path, phase: str, data: dict[str, str], **answers: str) -> Any:  # noqa: ANN401
+    """A render context as Copier builds it for a project whose answers file exists."""
+    conf = {"dst_path": project, "answers_file": ".copier-answers.yml", "data": data}
+    return {**answers, "_copier_conf": conf, "_copier_phase": phase}
+
+
+@pytest.mark.parametrize(
+    ("recorded", "phase", "data", "answers", "refused"),
+    [
+        pytest.param(
+            {"project_kind": "application"},
+            "migrate",
+            {"app_interface": "http"},
+            {},
+            True,
+            id="before-migration-data",
+        ),
+        pytest.param(
+            {"project_kind": "application", "app_interface": "http"},
+            "render",
+            {},
+            {"project_kind": "application", "app_interface": "cli"},
+            True,
+            id="render-answered-interactively",
+        ),
+        pytest.param(
+            {"project_kind": "application"},
+            "prompt",
+            {"app_interface": "http"},
+            {"project_kind": "application", "app_interface": "http"},
+            False,
+            id="prompt-is-left-to-later-phases",
+        ),
+        pytest.param(
+            {"project_kind": "application"},
+            "render",
+            {},
+            {"project_kind": "application", "app_interface": "cli"},
+            False,
+            id="unchanged-recorded-before-the-question",
+        ),
+        pytest.param(
+            {"project_kind": "library"},
+            "migrate",
+            {"project_kind": "application", "app_interface": "http"},
+            {},
+            False,
+            id="library-becomes-a-service",
+        ),
+        pytest.param(
+            {"project_kind": "application"},
+            "migrate",
+            {"project_kind": "library", "app_interface": "http"},
+            {},
+            False,
+            id="application-becomes-a-library",
+        ),
+    ],
+)
+def test_an_application_s_interface_cannot_change(
+    tmp_path: Path,
+    recorded: dict[str, str],
+    phase: str,
+    data: dict[str, str],
+    answers: dict[str, str],
+    refused: bool,
+) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(yaml.safe_dump(recorded), encoding="utf-8")
+    context = recorded_context(tmp_path, phase, data, **answers)
+    if refused:
+        with pytest.raises(UserMessageError, match="an update cannot change it"):
+            derived.refuse_interface_switch(context)
+    else:
+        derived.refuse_interface_switch(context)
+
+
+def test_a_new_project_has_no_interface_on_record(tmp_path: Path) -> None:
+    context = recorded_context(
+        tmp_path, "render", {}, project_kind="application", app_interface="http"
+    )
+    assert derived.recorded_answers(context) == {}
+    derived.refuse_interface_switch(context)

@@ -42,7 +42,8 @@ BUILD_TOOLS = {"uv", "uvx", "poetry", "pip"}
 
 def dockerfile_variants() -> list[Any]:
     """Each Python choice once (the image's Python follows it), spread over the tools; one
-    also proprietary with a repository URL that needs escaping in a LABEL."""
+    also proprietary with a repository URL that needs escaping in a LABEL, one a web
+    service."""
     tools = choices("package_manager")
     variants = []
     for i, python in enumerate(choices("python_version")):
@@ -51,6 +52,9 @@ def dockerfile_variants() -> list[Any]:
         if i == 1:
             answers |= {"license": PROPRIETARY, "repository_url": TRICKY_URL}
             name += "-proprietary-tricky-url"
+        if i == 2:
+            answers |= {"app_interface": "http"}
+            name += "-http"
         variants.append(pytest.param(answers, id=name))
     assert len(choices("python_version")) >= len(tools), "some tool would go untested"
     return variants
@@ -277,6 +281,9 @@ def assert_runtime_is_minimal(
     assert exec_form(runtime.values("ENTRYPOINT")[-1]) == [script]
     [healthcheck] = runtime.values("HEALTHCHECK")
     assert exec_form(healthcheck) == [script, "healthcheck"]
+    # A web service exposes the port it listens on; a command-line program exposes none.
+    service = answers.get("app_interface") == "http"
+    assert runtime.values("EXPOSE") == (["8000"] if service else [])
 
     raw = DockerfileParser(path=str(project / "Dockerfile"), env_replace=False).labels
     assert set(raw) == LABELS, sorted(raw)

@@ -3,12 +3,20 @@
 Generate (tasks included, so applications are locked at copy time) → git init → install
 with the project's tool → its tests → its pre-commit hooks → mypy → build → twine check →
 install the wheel in a fresh venv and use it. Applications also prove the lock is honoured.
+A web service (app_interface http) per tool: its own tests and hooks, then its console
+script serving on a free loopback port, probed from outside and stopped with SIGTERM.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,6 +27,7 @@ from tests.support.questionnaire import kind_tool_pairs
 from tests.support.rendering import pyproject
 from tests.support.requirements import unhashed
 from tests.support.sandbox import SandboxWorkarounds
+from tests.support.service import LOOPBACK, free_port, get, wait_until_answers
 from tests.support.toolchain import KEEL_BIN, run, tool_env
 
 pytestmark = pytest.mark.e2e
@@ -141,3 +150,100 @@ def test_locked_install_refuses_a_stale_or_tampered_lock(
     lock.write_text(tampered, encoding="utf-8")
     bad = project.install(check=False)
     assert bad.returncode != 0, "a tampered lock was accepted"
+
+
+# --- applications that are web services (app_interface http) ------------------------------
+
+# Shifted from the cli applications' Pythons, so each tool serves on another one too.
+HTTP_PYTHON = {
+    tool: PYTHONS[(PYTHONS.index(PYTHON["application", tool]) + 1) % len(PYTHONS)]
+    for tool in APPLICATION_TOOLS
+}
+TOKEN = "e2e-secret-5d1f"
+# A user's endpoint that takes a while, added to the generated app to prove SIGTERM lets
+# an in-flight request finish.
+SLOW_ROUTE = """
+    @app.get("/slow")
+    async def slow() -> Greeting:
+        await asyncio.sleep(2)
+        return Greeting(message="finished")
+
+"""
+
+
+@pytest.mark.parametrize("tool", APPLICATION_TOOLS)
+def test_http_application_serves_and_stops_cleanly(
+    copie: Copie,
+    template_dir: Path,
+    sandbox_workarounds: SandboxWorkarounds,
+    tool: str,
+) -> None:
+    project = generate(
+        copie,
+        template_dir,
+        sandbox_workarounds,
+        "application",
+        tool,
+        HTTP_PYTHON[tool],
+        app_interface="http",
+    )
+    project.install()
+    tests = project.run_tool("pytest", "-q")
+    assert re.search(r"\d+ passed", tests.stdout), tests.stdout
+    assert " failed" not in tests.stdout
+    project.pre_commit()  # ruff and mypy (strict), as the hooks run them
+    status = project.sh("git", "status", "--porcelain").stdout
+    assert status == "", status
+
+    app_module = project.path / "src" / "keel_sample" / "app.py"
+    code = app_module.read_text(encoding="utf-8")
+    code = code.replace("import json\n", "import asyncio\nimport json\n", 1)
+    code = code.replace("    app.add_middleware(", SLOW_ROUTE + "    app.add_middleware(", 1)
+    app_module.write_text(code, encoding="utf-8")
+    project.install()  # setuptools' and poetry's installs are editable; uv's syncs the change
+
+    # The console script, as the README runs it, with no arguments: it serves.
+    port = free_port()
+    settings = {"API_TOKEN": TOKEN, "HOST": LOOPBACK, "PORT": str(port), "LOG_FORMAT": "json"}
+    env = {**project.env, **{f"KEEL_SAMPLE_{name}": value for name, value in settings.items()}}
+    activate = project.facts["activate"]
+    script = f"{activate + ' && ' if activate else ''}exec {project.facts['run_app']}"
+    server = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=project.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://{LOOPBACK}:{port}"
+    try:
+        assert wait_until_answers(f"{base}/healthz", server)["status"] == "ok"
+        assert get(f"{base}/readyz") == (200, {"status": "ok", "version": "0.1.0"})
+        assert get(f"{base}/greetings/Ada") == (200, {"message": "Hello, Ada!"})
+        # SIGTERM while a request is in flight: it finishes, new connections are refused,
+        # and the process exits 0 within the shutdown timeout (5 s by default).
+        with ThreadPoolExecutor(1) as pool:
+            slow = {"X-Request-ID": "r-1"}
+            in_flight = pool.submit(get, f"{base}/slow", timeout=10, headers=slow)
+            time.sleep(0.5)
+            stopped_at = time.monotonic()
+            server.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            with pytest.raises(urllib.error.URLError, match="Connection refused"):
+                get(f"{base}/healthz", timeout=2)
+            assert in_flight.result() == (200, {"message": "finished"})
+        out, err = server.communicate(timeout=15)
+        took = time.monotonic() - stopped_at
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, err
+    assert took < 5 + 2, f"took {took:.1f} s to stop"
+    assert TOKEN not in out + err
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]
+    access = [r for r in records if r["logger"] == "keel_sample.app.access"]
+    assert [r["message"].split()[:3] for r in access if r["request_id"] == "r-1"] == [
+        ["GET", "/slow", "200"]
+    ]

@@ -471,15 +471,22 @@ def test_an_update_leaves_every_file_the_user_owns_as_the_user_left_it(tmp_path:
     Keel changes every owned file in v2.0.0 and the team edits each of them in its project:
     an update that merged into, or overwrote, any of them changes its bytes. Then the
     how-to's table must name exactly what copier.yml's `_exclude` (on update) and
-    `_skip_if_exists` select, row by row. One project of each kind (an application has all
-    of them, a library some); the tool plays no part in ownership.
+    `_skip_if_exists` select, row by row. One project of each kind and of each application
+    interface (a web service has all of them, a library some); the tool plays no part in
+    ownership.
     """
     history = TemplateHistory.start(tmp_path / "history")
     history.release("v2.0.0", change_every_owned_file)
     patterns = ownership(history.path)
     unused = set(patterns)
-    for kind in choices("project_kind"):
-        project = plain_project(history, tmp_path / kind, project_kind=kind)
+    # Each kind, and an application of each interface (a web service owns more files).
+    shapes = {kind: {"project_kind": kind} for kind in choices("project_kind")}
+    shapes |= {
+        f"application-{interface}": {"project_kind": "application", "app_interface": interface}
+        for interface in choices("app_interface")
+    }
+    for kind, shape in shapes.items():
+        project = plain_project(history, tmp_path / kind, **shape)
         files = set(tree(project))
         owned = set(matching(patterns, files))
         unused -= {pattern for pattern in patterns if matching([pattern], files)}
@@ -501,7 +508,7 @@ def test_an_update_leaves_every_file_the_user_owns_as_the_user_left_it(tmp_path:
             "v2.0.0",
             tasks=False,
             python_version=PYTHON,
-            project_kind=kind,
+            **shape,
         )
         for name in owned:
             assert (fresh / name).read_text(encoding="utf-8").endswith(KEEL_CHANGE), name
@@ -522,6 +529,59 @@ def plain_project(history: TemplateHistory, destination: Path, **answers: str) -
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "Start from Keel")
     return path
+
+
+# --- an application's interface is chosen once ----------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new"), [("cli", "http"), ("http", "cli")])
+def test_update_refuses_to_switch_an_application_s_interface(
+    history: TemplateHistory, tmp_path: Path, old: str, new: str
+) -> None:
+    """The files the two shapes differ in are the user's (`_skip_if_exists`): an update
+    would keep the old shape's modules under the new shape's Dockerfile and dependencies,
+    so it says so in one sentence and writes nothing."""
+    project = plain_project(
+        history, tmp_path / "project", project_kind="application", app_interface=old
+    )
+    before = tree(project)
+    refusal = f'app_interface is "{old}" and an update cannot change it to "{new}"'
+    with pytest.raises(copier.errors.UserMessageError, match=refusal):
+        update(project, "v1.1.0", app_interface=new)
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_an_application_from_before_the_question_stays_a_command_line_program(
+    history: TemplateHistory, tmp_path: Path
+) -> None:
+    project = plain_project(history, tmp_path / "project", project_kind="application")
+    answers_file = project / ".copier-answers.yml"
+    recorded = answers_file.read_text(encoding="utf-8")
+    assert "app_interface: cli\n" in recorded
+    answers_file.write_text(recorded.replace("app_interface: cli\n", ""), encoding="utf-8")
+    git(project, "commit", "-q", "-am", "Answers of a Keel without app_interface")
+
+    update(project, "v1.1.0")
+
+    assert load_yaml(answers_file)["app_interface"] == "cli"
+    assert not (project / "src" / "keel_sample" / "app.py").exists()
+    assert not (project / "compose.yaml").exists()
+    assert "fastapi" not in " ".join(pyproject(project)["project"]["dependencies"])
+
+
+def test_a_library_may_become_a_web_service(history: TemplateHistory, tmp_path: Path) -> None:
+    """A library has none of an application's files, so the update creates the http ones."""
+    project = plain_project(history, tmp_path / "project")
+
+    update(project, "v1.1.0", project_kind="application", app_interface="http")
+
+    assert conflicted_files(project) == []
+    for created in ("src/keel_sample/app.py", "tests/test_app.py", "compose.yaml"):
+        assert (project / created).exists(), created
+    cli = (project / "src" / "keel_sample" / "cli.py").read_text(encoding="utf-8")
+    assert "uvicorn.run(" in cli
+    assert any(d.startswith("fastapi>=") for d in pyproject(project)["project"]["dependencies"])
 
 
 def test_update_refuses_a_dirty_worktree(history: TemplateHistory, tmp_path: Path) -> None:

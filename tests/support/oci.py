@@ -34,6 +34,7 @@ import pytest
 from dockerfile_parse import DockerfileParser
 
 from tests.support.questionnaire import ROOT
+from tests.support.toolchain import KEEL_BIN
 
 #: What a contributor or CI runs to make this machine able to run the container tier.
 PROVISION_COMMAND = "uv run python scripts/provision.py"
@@ -166,11 +167,13 @@ def _run(
     env: Mapping[str, str] | None = None,
     timeout: float = 600,
     merge_output: bool = False,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """subprocess.run with captured text output; a timeout becomes a failed result, not a hang."""
     try:
         return subprocess.run(
             [os.fspath(part) for part in command],
+            cwd=cwd,
             env=dict(env) if env is not None else None,
             capture_output=not merge_output,
             stdout=subprocess.PIPE if merge_output else None,
@@ -287,6 +290,72 @@ class OCIBuilder:
             )
         return self.run_container(
             image, *test[2:], entrypoint=test[1], options=options, timeout=timeout
+        )
+
+    def start_container(self, image: str, *, options: Sequence[str] = ()) -> str:
+        """``run --detach`` the image; return the container's id.
+
+        Its HEALTHCHECK is not scheduled where systemd is absent (podman runs it from a
+        systemd timer); ``run_container_healthcheck`` runs it on demand, as the timer would.
+        """
+        started = self.command("run", "--detach", *options, image, timeout=120)
+        if started.returncode != 0:
+            msg = f"cannot start {image}: {started.stderr.strip()}"
+            raise OCIUnavailable(msg)
+        return started.stdout.strip().splitlines()[-1]
+
+    def inspect_container(self, container: str) -> dict[str, Any]:
+        """The container's inspect document (State, Config, HostConfig, ...)."""
+        result = self.command("container", "inspect", container, timeout=60)
+        if result.returncode != 0:
+            msg = f"cannot inspect {container}: {result.stderr.strip()}"
+            raise OCIUnavailable(msg)
+        document: list[dict[str, Any]] = json.loads(result.stdout)
+        return document[0]
+
+    def run_container_healthcheck(self, container: str) -> str:
+        """Run the running container's HEALTHCHECK once; return the health it records.
+
+        Docker schedules the check itself and has no such command: there, wait for the
+        status it reports.
+        """
+        if self.engine == "podman":
+            self.command("healthcheck", "run", container, timeout=60)
+        state = self.inspect_container(container)["State"]
+        health = state.get("Health") or state.get("Healthcheck") or {}
+        return str(health.get("Status", ""))
+
+    def stop_container(self, container: str, *, grace: int) -> tuple[int, float]:
+        """Stop the container the way an orchestrator does (SIGTERM, then SIGKILL after
+        ``grace`` seconds); return its exit code and the seconds the stop took."""
+        started = time.monotonic()
+        stopped = self.command("stop", "--time", str(grace), container, timeout=grace + 60)
+        took = time.monotonic() - started
+        if stopped.returncode != 0:
+            msg = f"cannot stop {container}: {stopped.stderr.strip()}"
+            raise OCIUnavailable(msg)
+        return int(self.inspect_container(container)["State"]["ExitCode"]), took
+
+    def remove_containers(self, *containers: str) -> None:
+        """Remove containers, running or not; missing ones are fine."""
+        for container in containers:
+            self.command("rm", "--force", container, timeout=120)
+
+    def compose(
+        self, project: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        """Run compose on ``project``'s compose.yaml: podman-compose (Keel's development
+        dependency) for podman, the engine's own ``compose`` for Docker."""
+        if self.engine == "podman":
+            command = [os.fspath(KEEL_BIN / "podman-compose")]
+        else:
+            command = [self.executable, "compose"]
+        environment = {**self.env, **(env or {})}
+        return _run(
+            [*command, "--file", project / "compose.yaml", *args],
+            env=environment,
+            timeout=timeout,
+            cwd=project,
         )
 
     def image_exists(self, image: str) -> bool:
