@@ -182,8 +182,8 @@ def compile_each_source_once(environment: Environment) -> None:
     Copier compiles a string anew every time it renders one: the answers file's name once per
     rendered file, each question's type, default and validator at each step, and all of it
     again in each of the three renders of an update (the old version, the project, the new
-    version). For Keel's questionnaire that was about 840 compilations of some 290 distinct
-    strings per no-op update, a large share of what it costs beyond a trivial template's.
+    version). A no-op update of a Keel library compiled 854 times, 405 of them distinct
+    within their environment: a large share of what it cost beyond a trivial template's.
     A compilation depends only on the string and on the environment's configuration, which
     is fixed once its extensions have loaded, so its code is kept and reused; every render
     still runs it with that render's context. Errors are not kept: a bad string fails again.
