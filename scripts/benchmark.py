@@ -7,6 +7,7 @@
     uv run python scripts/benchmark.py --fleet       # ... and `keel-fleet status` on six repos
     uv run python scripts/benchmark.py --service     # load on a generated http application
     uv run python scripts/benchmark.py --servers     # the frameworks and servers compared
+    uv run python scripts/benchmark.py --update      # only: no-op `copier update`, Keel vs trivial
 
 Each kind × tool pair is generated once to warm the tool caches, then measured: `copier copy`
 (tasks included, so applications are locked), and generated → green (install with the
@@ -36,6 +37,15 @@ its example endpoint and on /healthz, with one worker and with one per CPU, next
 floor's requests per second over the row's. --servers runs the same load on a hello world
 endpoint with a typed response, for each framework and server Keel considered
 (docs/decisions/http-service.md).
+
+--update times what a user waits for when Keel released nothing that touches their project:
+`copier update --trust --defaults` (Keel's own Copier, as a command) of a library and of an
+application (uv, generated with tasks, so it commits a lock and its update relocks), from
+v1.0.0 to a v1.0.1 that changes no rendered file, side by side with a trivial template (two
+questions, three files) updated the same way: the ratio says what Keel costs on top of
+Copier's own work. Rounds interleave the projects and reset each to its commit; printed are
+the medians of wall time and of CPU time (Copier and every process it waited for), each
+with its ratio to the trivial template's. On a busy machine the CPU ratio is the steadier.
 """
 
 from __future__ import annotations
@@ -44,8 +54,10 @@ import argparse
 import contextlib
 import functools
 import os
+import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,6 +74,7 @@ from plumbum import local  # noqa: E402
 from scripts.load import LoadResult, header, load, row  # noqa: E402
 from tests.conftest import snapshot_template  # noqa: E402
 from tests.support.fleet import FLEET, Fleet  # noqa: E402
+from tests.support.history import TemplateHistory, copy_version, git  # noqa: E402
 from tests.support.oci import (  # noqa: E402
     PROVISION_COMMAND,
     OCIBuilder,
@@ -153,11 +166,9 @@ def containers(base: Path, template: Path, workarounds: SandboxWorkarounds) -> N
         )
 
 
-MERGE_STEP = """  - command:
-      - "{{ _copier_python }}"
-      - "{{ _copier_conf.src_path }}/tasks/merge.py"
-    when: "{{ _stage == 'after' }}"
-"""
+# The one line of tasks/update.py that runs the merge; the measured release drops it, so that
+# Copier's update leaves its conflicts for the merge to be timed on its own.
+MERGE_STEP = "    merge.main([])\n"
 
 
 def merge_figures(base: Path) -> None:
@@ -167,10 +178,10 @@ def merge_figures(base: Path) -> None:
 
     def release_without_the_merge(root: Path) -> None:
         keel_release(root)
-        config = root / "copier.yml"
-        text = config.read_text(encoding="utf-8")
-        assert text.count(MERGE_STEP) == 1, "copier.yml's merge step moved; update MERGE_STEP"
-        config.write_text(text.replace(MERGE_STEP, ""), encoding="utf-8")
+        task = root / "tasks" / "update.py"
+        text = task.read_text(encoding="utf-8")
+        assert text.count(MERGE_STEP) == 1, "tasks/update.py's merge step moved; update MERGE_STEP"
+        task.write_text(text.replace(MERGE_STEP, ""), encoding="utf-8")
 
     history = TemplateHistory.start(base / "merge-history")
     history.release("v2.0.0", release_without_the_merge)
@@ -442,6 +453,114 @@ def service(base: Path, template: Path, workarounds: SandboxWorkarounds) -> None
             print(row(f"service {path} ({workers})", result, floor) + f"{start:>9.2f}", flush=True)
 
 
+# --- no-op `copier update` ------------------------------------------------------------------
+
+# The yardstick: what Copier alone costs to update a project, with two questions, three
+# files and an answers file, from v1 to a v2 that renders the same files.
+TRIVIAL_TEMPLATE = {
+    "copier.yml": (
+        "_subdirectory: template\n"
+        "project_name:\n  type: str\n  default: Trivial\n"
+        "author_name:\n  type: str\n  default: Someone\n"
+    ),
+    "template/README.md.jinja": "# {{ project_name }}\n\nBy {{ author_name }}.\n",
+    "template/pyproject.toml.jinja": (
+        '[project]\nname = "{{ project_name | lower }}"\nversion = "0.1.0"\n'
+    ),
+    "template/src/core.py": "def answer() -> int:\n    return 42\n",
+    "template/{{ _copier_conf.answers_file }}.jinja": (
+        "# Changes here will be overwritten by Copier\n{{ _copier_answers | to_nice_yaml }}"
+    ),
+}
+
+
+def release_unrelated(root: Path) -> None:
+    """A release that renders nothing new: only a file outside the rendered tree changes."""
+    notes = root / "RELEASE-NOTES.md"
+    old = notes.read_text(encoding="utf-8") if notes.exists() else ""
+    notes.write_text(old + "- Maintenance release; no project changes.\n", encoding="utf-8")
+
+
+def trivial_history(destination: Path) -> TemplateHistory:
+    for name, text in TRIVIAL_TEMPLATE.items():
+        path = destination / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git(destination, "init", "-q", "-b", "main")
+    history = TemplateHistory(destination)
+    history.release("v1", lambda _root: None)
+    history.release("v2", release_unrelated)
+    return history
+
+
+def keel_history(destination: Path) -> TemplateHistory:
+    history = TemplateHistory.start(destination, "v1.0.0")
+    history.release("v1.0.1", release_unrelated)
+    return history
+
+
+def committed(project: Path) -> Path:
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Generated")
+    return project
+
+
+def update_once(project: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (Copier and every process it waited for) of one no-op update."""
+    command: list[str | Path] = [KEEL_BIN / "copier", "update", "--trust", "--defaults", "--quiet"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run(command, project, env=tool_env())
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    changed = git(project, "status", "--porcelain", "--", ".", ":!.copier-answers.yml")
+    assert not changed, f"the no-op update changed {project}:\n{changed}"
+    git(project, "reset", "-q", "--hard", "HEAD")
+    git(project, "clean", "-q", "-fd")
+    return wall, cpu
+
+
+def update_figures(base: Path, runs: int) -> None:
+    trivial = trivial_history(base / "trivial-history")
+    keel = keel_history(base / "keel-history")
+    copier.run_copy(
+        str(trivial.path), base / "trivial", vcs_ref="v1", defaults=True, unsafe=True, quiet=True
+    )
+    projects = {"trivial template": committed(base / "trivial")}
+    for kind in ("library", "application"):
+        # Tasks run, so the application commits a lock, and its update relocks.
+        path = copy_version(
+            keel,
+            base / f"keel-{kind}",
+            "v1.0.0",
+            tasks=True,
+            project_kind=kind,
+            package_manager="uv",
+            python_version=PYTHON[kind],
+        )
+        projects[f"Keel {kind} (uv)"] = committed(path)
+    # Rounds interleave the projects, so a busy moment of the machine falls on all of them.
+    # The first round warms the disk cache and uv's, and is not counted.
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in projects}
+    for attempt in range(runs + 1):
+        for name, project in projects.items():
+            figures = update_once(project)
+            if attempt:
+                timings[name].append(figures)
+    print(f"no-op `copier update --trust --defaults`, median of {runs} runs")
+    print(f"{'project':<26}{'wall':>9}{'ratio':>8}{'CPU':>9}{'ratio':>8}")
+    base_wall = base_cpu = 0.0
+    for name, measured in timings.items():
+        wall = statistics.median(w for w, _ in measured)
+        cpu = statistics.median(c for _, c in measured)
+        base_wall, base_cpu = base_wall or wall, base_cpu or cpu
+        print(
+            f"{name:<26}{wall:>8.2f}s{wall / base_wall:>7.2f}×{cpu:>8.2f}s{cpu / base_cpu:>7.2f}×"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", action="store_true", help="also time `uv run pytest`")
@@ -460,9 +579,21 @@ def main() -> int:
     parser.add_argument(
         "--servers", action="store_true", help="only the frameworks and servers compared"
     )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="only time a no-op `copier update` of Keel's projects against a trivial template's",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="measured runs per --update figure (default 7)"
+    )
     args = parser.parse_args()
-    workarounds = SandboxWorkarounds.detect()
     env = tool_env()
+    if args.update:
+        with tempfile.TemporaryDirectory() as scratch, local.env(PATH=env["PATH"]):
+            update_figures(Path(scratch), args.runs)
+        return 0
+    workarounds = SandboxWorkarounds.detect()
     with tempfile.TemporaryDirectory() as scratch, local.env(PATH=env["PATH"]):
         base = Path(scratch)
         if args.merge:

@@ -1,4 +1,4 @@
-"""Copier migration: after an update, say where it overlapped with the user's changes.
+"""Update step: after an update, say where it overlapped with the user's changes.
 
 Copier marks each overlap inline (`<<<<<<< before updating` ... `>>>>>>> after updating`) and
 records the file as unmerged in git, but prints nothing about it; with `--conflict rej` it
@@ -9,7 +9,6 @@ overlap is a normal outcome of an update, for the user to resolve.
 from __future__ import annotations
 
 import subprocess
-import sys
 
 
 def git_lines(*args: str) -> list[str]:
@@ -38,7 +37,3 @@ def main(argv: list[str]) -> int:
         lines.append(f"Then refresh the lock: {lock_command}")
     print("\n".join(lines))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

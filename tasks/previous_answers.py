@@ -1,6 +1,6 @@
-"""Copier migration: the answers as they were before this update, and what follows from them.
+"""Update steps: the answers as they were before this update, and what follows from them.
 
-Run by `_migrations` with the interpreter that runs Copier, in the project, on every update:
+Run by tasks/update.py, in the project, on every update:
 
 record        (before stage) copy the answers file, as the answer migrations left it, into
               the repository's git directory: never in the work tree, so never committed.
@@ -8,7 +8,7 @@ check         (after stage, updates with --defaults) fail when an answer changed
               user did not pass with --data. Copier drops a previous answer that the new
               template version rejects (a removed choice, a stricter validator) and, with
               --defaults, takes the question's default instead, without a word.
-retire-locks  (after stage) after a switch of package manager, delete the previous tool's
+retire_locks  (after stage) after a switch of package manager, delete the previous tool's
               lock files: they pin an environment the project no longer uses.
 """
 
@@ -20,8 +20,6 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-
-import yaml  # Copier's own dependency, so present in the interpreter that runs this
 
 SNAPSHOT = "keel/answers-before-update.yml"
 
@@ -38,6 +36,10 @@ def snapshot_path() -> Path:
 
 
 def load(path: Path) -> dict[str, Any]:
+    # Imported here, not at the top: `record` needs no YAML, and the import is a large part
+    # of the interpreter's start on every update.
+    import yaml  # Copier's own dependency, so present where this runs
+
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise SystemExit(f"Keel: {path} is not a mapping of answers.")
@@ -56,8 +58,7 @@ def record(answers_file: str) -> int:
     return 0
 
 
-def check(answers_file: str, explicit_json: str) -> int:
-    snapshot = snapshot_path()
+def check(answers_file: str, explicit_json: str, snapshot: Path) -> int:
     if not snapshot.exists():
         print("Keel: no record of the previous answers; skipping the answers check.")
         return 0
@@ -86,8 +87,7 @@ def check(answers_file: str, explicit_json: str) -> int:
     return 1
 
 
-def retire_locks(package_manager: str, lock_files_json: str) -> int:
-    snapshot = snapshot_path()
+def retire_locks(package_manager: str, lock_files_json: str, snapshot: Path) -> int:
     if not snapshot.exists():
         return 0
     previous = load(snapshot).get("package_manager")
@@ -101,24 +101,3 @@ def retire_locks(package_manager: str, lock_files_json: str) -> int:
             path.unlink()
             print(f"Keel: removed {name}: the project now uses {package_manager}, not {previous}.")
     return 0
-
-
-def main(argv: list[str]) -> int:
-    command, args = (argv[0], argv[1:]) if argv else ("", [])
-    if command == "record" and len(args) == 1:
-        return record(*args)
-    if command == "check" and len(args) == 2:
-        return check(*args)
-    if command == "retire-locks" and len(args) == 2:
-        return retire_locks(*args)
-    print(
-        "usage: previous_answers.py record ANSWERS_FILE"
-        " | check ANSWERS_FILE EXPLICIT_JSON"
-        " | retire-locks PACKAGE_MANAGER LOCK_FILES_JSON",
-        file=sys.stderr,
-    )
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
 import pytest
 import yaml
 from copier.errors import UserMessageError
@@ -362,3 +363,29 @@ def test_a_new_project_has_no_interface_on_record(tmp_path: Path) -> None:
     )
     assert derived.recorded_answers(context) == {}
     derived.refuse_interface_switch(context)
+
+
+def test_each_template_string_compiles_once_per_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The extension keeps compiled strings: renders still differ, errors still raise."""
+    compiled: list[str] = []
+    compile_uncached = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: Any, *args: Any) -> Any:  # noqa: ANN401
+        compiled.append(source)
+        return compile_uncached(self, source, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    environment = jinja2.Environment(extensions=[derived.DerivedValues])
+    greeting = "Hello {{ name }}"
+    rendered = [environment.from_string(greeting).render(name=n) for n in ("Ada", "Bo", "Ada")]
+    assert rendered == ["Hello Ada", "Hello Bo", "Hello Ada"]
+    assert compiled == [greeting]
+    for _ in range(2):
+        with pytest.raises(jinja2.TemplateSyntaxError):
+            environment.from_string("{{ unclosed")
+    assert compiled == [greeting, "{{ unclosed", "{{ unclosed"]
+    # Another environment (another render of an update) compiles for itself.
+    jinja2.Environment(extensions=[derived.DerivedValues]).from_string(greeting)
+    assert compiled == [greeting, "{{ unclosed", "{{ unclosed", greeting]

@@ -799,7 +799,7 @@ def test_answer_migrations_run_before_the_answers_are_recorded() -> None:
     """Version-specific migrations must come before `record`, or the check sees renames."""
     entries = [m for m in load_yaml(ROOT / "copier.yml")["_migrations"] if isinstance(m, dict)]
     commands = [" ".join(map(str, m["command"])) for m in entries]
-    record = next(i for i, c in enumerate(commands) if "previous_answers.py record" in c)
+    record = next(i for i, c in enumerate(commands) if "tasks/update.py before" in c)
     assert all("version" not in m for m in entries[record:])
 
 
