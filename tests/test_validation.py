@@ -314,7 +314,7 @@ def test_a_dependency_added_to_the_template_is_refused_at_once(tmp_path: Path) -
     source = template / "template" / "pyproject.toml.jinja"
     text = source.read_text(encoding="utf-8")
     dev_group = "dev = [\n"
-    assert text.count(dev_group) == 1
+    assert text.count(dev_group) >= 1  # one complete stanza per application shape
     source.write_text(text.replace(dev_group, dev_group + '  "httpx>=0.27",\n'), "utf-8")
     with pytest.raises(ValueError, match="Validation error") as refused:
         copy_template(tmp_path / "p", template, {"distribution_name": "HTTPX"})
