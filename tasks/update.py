@@ -4,7 +4,8 @@ Run by `_migrations` with the interpreter that runs Copier, in the project. One 
 per stage rather than one per step: each start of Python (and of PyYAML) is paid again on
 every update, and the steps share what they read.
 
-before   after the version-specific migrations, remember the answers as they left them
+before   after the version-specific migrations: refuse to recreate a package the user renamed,
+         mark the tree as mid-update (guard.begin), and remember the answers as they left them
          (previous_answers.record).
 after    in this order, stopping at the first failure:
          1. with --check, fail when an answer changed that the user did not pass with
@@ -16,7 +17,9 @@ after    in this order, stopping at the first failure:
             (previous_answers.retire_locks);
          4. with --relock, relock against the merged pyproject.toml, keeping existing pins
             (lock.py; a no-op when nothing changed);
-         5. say where the update overlapped with the user's changes (conflicts.py).
+         5. name the files it recreated that the user had deleted (guard.report_recreated);
+         6. say where the update overlapped with the user's changes (conflicts.py);
+         7. remove the mid-update mark (guard.finish).
 
 The steps live in their own modules beside this one.
 """
@@ -26,12 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # mypy reads tasks/ from Keel's root, as a namespace package
-    from tasks import conflicts, lock, merge, previous_answers
+    from tasks import conflicts, guard, lock, merge, previous_answers
 else:  # run as a script, Python puts this file's folder first on the import path
     import conflicts
+    import guard
     import lock
     import merge
     import previous_answers
@@ -42,7 +47,10 @@ def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--answers-file", required=True)
     stages = main.add_subparsers(dest="stage", required=True)
-    stages.add_parser("before", parents=[common])
+    before = stages.add_parser("before", parents=[common])
+    before.add_argument(
+        "--given", default="{}", help="the answers passed with --data, as a JSON mapping"
+    )
     after = stages.add_parser("after", parents=[common])
     after.add_argument("--package-manager", required=True)
     after.add_argument(
@@ -80,7 +88,9 @@ def after(args: argparse.Namespace) -> int:
         if failed:
             return failed
         lock_command = " && ".join(json.loads(args.relock))
-    return conflicts.main([lock_command] if lock_command else [])
+    guard.report_recreated()
+    conflicts.main([lock_command] if lock_command else [])
+    return guard.finish()
 
 
 def main(argv: list[str]) -> int:
@@ -89,8 +99,24 @@ def main(argv: list[str]) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     args = parser().parse_args(argv)
     if args.stage == "before":
-        return previous_answers.record(args.answers_file)
+        given = json.loads(args.given)
+        failed = guard.begin(recorded_import_name(args.answers_file), given.get("import_name"))
+        return failed or previous_answers.record(args.answers_file)
     return after(args)
+
+
+def recorded_import_name(answers_file: str) -> str | None:
+    """`import_name` from the answers file, read without YAML (a plain `key: value` line
+    Copier writes; the import is a large part of the interpreter's start)."""
+    try:
+        lines = Path(answers_file).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key == "import_name":
+            return value.strip().strip("'\"") or None
+    return None
 
 
 if __name__ == "__main__":
