@@ -53,6 +53,8 @@ DERIVED: dict[str, str] = {
     "commits_lock": "the project commits its lock files (applications do; lock-policy decision)",
     "has_dockerfile": "an application that ships a container image",
     "is_http": "an application that is a web service (app_interface http)",
+    "derived_dev_requires": "development requirements of the tool (its build front end) and "
+    "of the shape (a web service's test client), sorted",
     "has_compose": "a web service that ships a container image, so it gets compose.yaml",
     "is_proprietary": "the licence is Proprietary",
     "publishes_to_pypi": "a library with an open licence, so it gets the PyPI publish workflow",
@@ -163,6 +165,9 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     if tool is not None:
         facts = manager_facts(str(tool), answers)
         out["manager"] = facts
+        # httpx2: what FastAPI's test client sends requests with.
+        shape = ["httpx2>=2.0"] if out.get("is_http") else []
+        out["derived_dev_requires"] = sorted([*facts.get("dev_requires", []), *shape])
         for name in table():
             out[f"use_{name}"] = name == tool
         out["lock_files_by_tool"] = {name: row["lock_files"] for name, row in table().items()}

@@ -51,7 +51,7 @@ from extensions.validation import (
     lost_trailing_zero,
 )
 from scripts.stdlib_modules import modules_of
-from tests.support.questionnaire import ROOT
+from tests.conftest import snapshot_template
 from tests.support.toolchain import python_for
 
 
@@ -232,15 +232,13 @@ def test_git_config_falls_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 def _tiny_template(root: Path, extension: str, body: str) -> Path:
-    """A one-file template that loads one extension from Keel's extensions/ by path."""
-    (root / "extensions").mkdir(parents=True)
-    source = ROOT / "extensions" / f"{extension.split(':')[0]}"
-    (root / "extensions" / source.name).write_text(source.read_text(encoding="utf-8"))
-    for data in (ROOT / "extensions").glob("*.json"):  # data an extension reads by path
-        (root / "extensions" / data.name).write_text(data.read_text(encoding="utf-8"))
+    """A one-file template that loads one extension from Keel's extensions/ by path, next to
+    everything Keel's extensions read by path (their data, the tool table, the template)."""
+    snapshot_template(root)
     (root / "copier.yml").write_text(
         yaml.safe_dump(
             {
+                "_subdirectory": "project",
                 "_jinja_extensions": [
                     "copier_template_extensions.TemplateExtensionLoader",
                     f"extensions/{extension}",
@@ -250,7 +248,8 @@ def _tiny_template(root: Path, extension: str, body: str) -> Path:
         ),
         encoding="utf-8",
     )
-    (root / "out.txt.jinja").write_text(body, encoding="utf-8")
+    (root / "project").mkdir()
+    (root / "project" / "out.txt.jinja").write_text(body, encoding="utf-8")
     return root
 
 

@@ -67,6 +67,7 @@ def start_copy(template_dir: Path, home: Path, destination: Path, typed: tuple[s
         python_version="3.11",
         license="MIT",
         docker=False,
+        app_interface="cli",
         repository_host="github.com",
         repository_name="sample",
         repository_url="https://github.com/keel-org/sample",

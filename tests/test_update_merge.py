@@ -531,10 +531,10 @@ def test_the_update_command_is_one_everywhere(rendered: Path) -> None:
     assert words[words.index("copier") + 1 :] == ["update", "--trust", "--defaults"]
     guide = (ROOT / "docs" / "how-to" / "updating.md").read_text(encoding="utf-8")
     assert f"{merge.UPDATE_COMMAND} update --trust --defaults" in guide
-    # Every copier command a page of the docs shows a user runs through that same command.
+    # Every update command a page of the docs shows runs through that same command.
     for page in (ROOT / "docs").rglob("*.md"):
         for line in page.read_text(encoding="utf-8").splitlines():
-            if line.startswith("uvx ") and " copier " in line:
+            if line.startswith("uvx ") and " copier update" in line:
                 assert line.startswith(merge.UPDATE_COMMAND + " "), (page, line)
 
 
